@@ -1,0 +1,567 @@
+package org.tarflow.cpu;
+
+import org.tarflow.tensor.AdamWStep;
+import org.tarflow.tensor.AttentionSpec;
+import org.tarflow.tensor.Backend;
+import org.tarflow.tensor.BinaryOp;
+import org.tarflow.tensor.GemmSpec;
+import org.tarflow.tensor.Storage;
+import org.tarflow.tensor.StoragePool;
+import org.tarflow.tensor.Tensor;
+import org.tarflow.tensor.UnaryOp;
+
+/**
+ * The Vector API backend: float32 heap storage, SIMD kernels split over a {@link ThreadTeam}. With
+ * {@code simd = false} every kernel runs its scalar twin, which is how the SIMD kernels are tested.
+ */
+public final class CpuBackend implements Backend {
+    /** Elements per task for memory-bound kernels: big enough that a task outweighs its dispatch (~1 µs). */
+    private static final int GRAIN = 1 << 15;
+
+    private final ThreadTeam team;
+    private final boolean simd;
+    private final StoragePool<FloatStorage> pool = new StoragePool<>(FloatStorage::new, s -> { }, 4);
+    /** Per-call scratch for LayerNorm-backward partials, grown on demand and reused. */
+    private float[] normPartials = new float[0];
+
+    public CpuBackend(int threads, boolean simd) {
+        this.team = new ThreadTeam(threads);
+        this.simd = simd;
+    }
+
+    /** Threads and SIMD from the system properties (see {@link CpuConfig}). */
+    public CpuBackend() {
+        this(CpuConfig.defaultThreads(), CpuConfig.simdEnabled());
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String description() {
+        return "cpu: Vector API " + (simd ? Simd.F.vectorBitSize() + "-bit (" + Simd.L + " floats)" : "off (scalar twins)")
+                + ", " + team.size() + " thread" + (team.size() == 1 ? "" : "s");
+    }
+
+    @Override
+    public int threads() {
+        return team.size();
+    }
+
+    public boolean simd() {
+        return simd;
+    }
+
+    static float[] data(Tensor t) {
+        Storage s = t.storage();
+        if (!(s instanceof FloatStorage)) {
+            throw new IllegalArgumentException("tensor " + t + " does not belong to the cpu backend");
+        }
+        return ((FloatStorage) s).data;
+    }
+
+    /** Runs body over [0, n) in contiguous chunks of at least {@code grain}. */
+    private void parallel(int n, int grain, RangeBody body) {
+        int chunks = (int) Math.min((n + (long) grain - 1) / grain, team.size() * 4L);
+        if (chunks <= 1) {
+            body.run(0, n);
+            return;
+        }
+        int per = (n + chunks - 1) / chunks;
+        team.run(chunks, t -> {
+            int from = t * per;
+            int to = Math.min(n, from + per);
+            if (from < to) {
+                body.run(from, to);
+            }
+        });
+    }
+
+    private static final ThreadLocal<double[]> SCRATCH_D = ThreadLocal.withInitial(() -> new double[0]);
+    private static final ThreadLocal<float[]> SCRATCH_F = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** Per-thread scratch reused across calls, so kernels allocate nothing in steady state. */
+    private static double[] scratchDoubles(int n) {
+        double[] s = SCRATCH_D.get();
+        if (s.length < n) {
+            s = new double[n];
+            SCRATCH_D.set(s);
+        }
+        return s;
+    }
+
+    private static float[] scratchFloats(int n) {
+        float[] s = SCRATCH_F.get();
+        if (s.length < n) {
+            s = new float[n];
+            SCRATCH_F.set(s);
+        }
+        return s;
+    }
+
+    /** This thread's zeroed row scratch number {@code slot} (0 or 1), at least n long. */
+    private static float[] zeroedRow(int slot, int n) {
+        float[][] s = SCRATCH_ROWS.get();
+        if (s[slot].length < n) {
+            s[slot] = new float[n];
+        }
+        java.util.Arrays.fill(s[slot], 0, n, 0f);
+        return s[slot];
+    }
+
+    private static final ThreadLocal<float[][]> SCRATCH_ROWS = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    @FunctionalInterface
+    private interface RangeBody {
+        void run(int from, int to);
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public Storage allocate(int length) {
+        return pool.take(length);
+    }
+
+    @Override
+    public void release(Storage storage) {
+        pool.give((FloatStorage) storage);
+    }
+
+    @Override
+    public void trimPool() {
+        pool.trim();
+    }
+
+    @Override
+    public long bytesHeld() {
+        return pool.bytesHeld();
+    }
+
+    @Override
+    public long allocationCount() {
+        return pool.allocations();
+    }
+
+    @Override
+    public void write(Tensor dst, float[] src, int srcOffset) {
+        System.arraycopy(src, srcOffset, data(dst), dst.offset(), dst.size());
+    }
+
+    @Override
+    public void write(Tensor dst, double[] src, int srcOffset) {
+        float[] d = data(dst);
+        for (int i = 0; i < dst.size(); i++) {
+            d[dst.offset() + i] = (float) src[srcOffset + i];
+        }
+    }
+
+    @Override
+    public void read(Tensor src, float[] dst, int dstOffset) {
+        System.arraycopy(data(src), src.offset(), dst, dstOffset, src.size());
+    }
+
+    @Override
+    public void read(Tensor src, double[] dst, int dstOffset) {
+        float[] s = data(src);
+        for (int i = 0; i < src.size(); i++) {
+            dst[dstOffset + i] = s[src.offset() + i];
+        }
+    }
+
+    // ---------------------------------------------------------------- data movement
+
+    @Override
+    public void fill(Tensor dst, double value) {
+        float[] d = data(dst);
+        int o = dst.offset();
+        float v = (float) value;
+        parallel(dst.size(), GRAIN * 4, (from, to) -> java.util.Arrays.fill(d, o + from, o + to, v));
+    }
+
+    @Override
+    public void copy(Tensor src, int srcOffset, int[] srcStrides, Tensor dst, int dstOffset, int[] dstStrides,
+                     int[] shape, boolean accumulate) {
+        float[] s = data(src);
+        float[] d = data(dst);
+        int so = src.offset() + srcOffset;
+        int dOff = dst.offset() + dstOffset;
+        int rank = shape.length;
+        if (rank == 0) {
+            d[dOff] = accumulate ? d[dOff] + s[so] : s[so];
+            return;
+        }
+        int inner = shape[rank - 1];
+        int ss = srcStrides[rank - 1];
+        int sd = dstStrides[rank - 1];
+        int rows = 1;
+        for (int k = 0; k < rank - 1; k++) {
+            rows *= shape[k];
+        }
+        if (rows == 1) {
+            parallel(inner, GRAIN, (from, to) ->
+                    Elementwise.copyRun(simd, s, so + from * ss, ss, d, dOff + from * sd, sd, to - from, accumulate));
+            return;
+        }
+        int grainRows = Math.max(1, GRAIN / Math.max(1, inner));
+        parallel(rows, grainRows, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int si = so;
+                int di = dOff;
+                int q = r;
+                for (int k = rank - 2; k >= 0; k--) {
+                    int idx = q % shape[k];
+                    q /= shape[k];
+                    si += idx * srcStrides[k];
+                    di += idx * dstStrides[k];
+                }
+                Elementwise.copyRun(simd, s, si, ss, d, di, sd, inner, accumulate);
+            }
+        });
+    }
+
+    @Override
+    public void gatherRows(Tensor table, int[] index, int cols, Tensor out) {
+        float[] t = data(table);
+        float[] o = data(out);
+        for (int r = 0; r < index.length; r++) {
+            System.arraycopy(t, table.offset() + index[r] * cols, o, out.offset() + r * cols, cols);
+        }
+    }
+
+    @Override
+    public void scatterAddRows(Tensor src, int[] index, int cols, Tensor table) {
+        float[] s = data(src);
+        float[] t = data(table);
+        for (int r = 0; r < index.length; r++) {
+            Elementwise.addInto(simd, s, src.offset() + r * cols, t, table.offset() + index[r] * cols, cols);
+        }
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    @Override
+    public void unary(UnaryOp op, Tensor x, Tensor y) {
+        float[] xs = data(x);
+        float[] ys = data(y);
+        int xo = x.offset();
+        int yo = y.offset();
+        parallel(x.size(), GRAIN, (from, to) -> Elementwise.unary(simd, op, xs, xo + from, ys, yo + from, to - from));
+    }
+
+    @Override
+    public void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, boolean accumulate) {
+        float[] xs = data(x);
+        float[] ys = data(y);
+        float[] gys = data(gy);
+        float[] gxs = data(gx);
+        parallel(x.size(), GRAIN, (from, to) -> Elementwise.unaryBackward(simd, op, xs, x.offset() + from, ys,
+                y.offset() + from, gys, gy.offset() + from, gxs, gx.offset() + from, to - from, accumulate));
+    }
+
+    @Override
+    public void affine(Tensor x, double alpha, double beta, Tensor y) {
+        float[] xs = data(x);
+        float[] ys = data(y);
+        float a = (float) alpha;
+        float b = (float) beta;
+        parallel(x.size(), GRAIN, (from, to) ->
+                Elementwise.affine(simd, xs, x.offset() + from, a, b, ys, y.offset() + from, to - from));
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor a, int[] aStrides, Tensor b, int[] bStrides, Tensor out, int[] shape) {
+        float[] as = data(a);
+        float[] bs = data(b);
+        float[] os = data(out);
+        int rank = shape.length;
+        if (rank == 0) {
+            os[out.offset()] = Elementwise.apply(op, as[a.offset()], bs[b.offset()]);
+            return;
+        }
+        int inner = shape[rank - 1];
+        int sa = aStrides[rank - 1];
+        int sb = bStrides[rank - 1];
+        int rows = 1;
+        for (int k = 0; k < rank - 1; k++) {
+            rows *= shape[k];
+        }
+        if (rows == 1) {
+            parallel(inner, GRAIN, (from, to) -> Elementwise.binaryRun(simd, op, as, a.offset() + from * sa, sa, bs,
+                    b.offset() + from * sb, sb, os, out.offset() + from, to - from));
+            return;
+        }
+        int grainRows = Math.max(1, GRAIN / Math.max(1, inner));
+        parallel(rows, grainRows, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int ai = a.offset();
+                int bi = b.offset();
+                int q = r;
+                for (int k = rank - 2; k >= 0; k--) {
+                    int idx = q % shape[k];
+                    q /= shape[k];
+                    ai += idx * aStrides[k];
+                    bi += idx * bStrides[k];
+                }
+                Elementwise.binaryRun(simd, op, as, ai, sa, bs, bi, sb, os, out.offset() + r * inner, inner);
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Override
+    public void sum(Tensor x, int outer, int reduce, int inner, double scale, Tensor y, boolean accumulate) {
+        float[] xs = data(x);
+        float[] ys = data(y);
+        int xo = x.offset();
+        int yo = y.offset();
+        if (inner == 1) {
+            if (outer == 1) {
+                // one long row: partial sums per chunk, combined in double
+                int chunks = (int) Math.min(Math.max(1, reduce / GRAIN), team.size() * 4L);
+                double[] partial = new double[chunks];
+                int per = (reduce + chunks - 1) / chunks;
+                team.run(chunks, t -> {
+                    int from = t * per;
+                    int to = Math.min(reduce, from + per);
+                    partial[t] = from < to ? Reductions.sumRow(simd, xs, xo + from, to - from) : 0;
+                });
+                double total = 0;
+                for (double p : partial) {
+                    total += p;
+                }
+                ys[yo] = (float) (accumulate ? ys[yo] + scale * total : scale * total);
+                return;
+            }
+            parallel(outer, Math.max(1, GRAIN / Math.max(1, reduce)), (from, to) -> {
+                for (int o = from; o < to; o++) {
+                    double v = scale * Reductions.sumRow(simd, xs, xo + o * reduce, reduce);
+                    ys[yo + o] = (float) (accumulate ? ys[yo + o] + v : v);
+                }
+            });
+            return;
+        }
+        // column sums: tasks over (outer, column chunk)
+        int colChunk = Math.max(Simd.L * 4, (inner + team.size() * 2 - 1) / (team.size() * 2));
+        int chunksPerRow = (inner + colChunk - 1) / colChunk;
+        int tasks = outer * chunksPerRow;
+        ThreadTeam.Body body = t -> {
+            int o = t / chunksPerRow;
+            int c0 = (t % chunksPerRow) * colChunk;
+            int c1 = Math.min(inner, c0 + colChunk);
+            double[] acc = scratchDoubles(inner);
+            float[] part = scratchFloats(inner);
+            java.util.Arrays.fill(acc, c0, c1, 0.0);
+            Reductions.sumColumns(simd, xs, xo + o * reduce * inner, inner, 0, reduce, c0, c1, acc, part);
+            for (int c = c0; c < c1; c++) {
+                int yi = yo + o * inner + c;
+                double v = scale * acc[c];
+                ys[yi] = (float) (accumulate ? ys[yi] + v : v);
+            }
+        };
+        if ((long) outer * reduce * inner < GRAIN) {
+            for (int t = 0; t < tasks; t++) {
+                body.run(t);
+            }
+        } else {
+            team.run(tasks, body);
+        }
+    }
+
+    @Override
+    public double[] stats(Tensor x) {
+        float[] xs = data(x);
+        int n = x.size();
+        int chunks = (int) Math.min(Math.max(1, n / GRAIN), team.size() * 4L);
+        double[][] partial = new double[chunks][4];
+        int per = (n + chunks - 1) / chunks;
+        team.run(chunks, t -> {
+            int from = t * per;
+            int to = Math.min(n, from + per);
+            if (from < to) {
+                Reductions.stats(simd, xs, x.offset() + from, to - from, partial[t]);
+            }
+        });
+        double[] out = new double[4];
+        for (double[] p : partial) {
+            out[0] += p[0];
+            out[1] += p[1];
+            out[2] += p[2];
+            out[3] = Math.max(out[3], p[3]);
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    @Override
+    public void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor bias, Tensor c) {
+        float[] bs = bias == null ? null : data(bias);
+        int bo = bias == null ? 0 : bias.offset();
+        if (simd) {
+            Gemm.simd(team, spec, data(a), a.offset(), data(b), b.offset(), bs, bo, data(c), c.offset());
+        } else {
+            Gemm.scalar(spec, data(a), a.offset(), data(b), b.offset(), bs, bo, data(c), c.offset());
+        }
+    }
+
+    // ---------------------------------------------------------------- normalisation
+
+    @Override
+    public void layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps, int rows, int cols, Tensor y, Tensor mean,
+                          Tensor rstd) {
+        float[] xs = data(x);
+        float[] g = gamma == null ? null : data(gamma);
+        float[] b = beta == null ? null : data(beta);
+        int go = gamma == null ? 0 : gamma.offset();
+        int bo = beta == null ? 0 : beta.offset();
+        float[] ys = data(y);
+        float[] ms = data(mean);
+        float[] rs = data(rstd);
+        float e = (float) eps;
+        parallel(rows, Math.max(1, GRAIN / Math.max(1, cols)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                Norms.layerNormRow(simd, xs, x.offset() + r * cols, g, go, b, bo, e, cols, ys, y.offset() + r * cols,
+                        ms, mean.offset() + r, rs, rstd.offset() + r);
+            }
+        });
+    }
+
+    @Override
+    public void layerNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor gy, int rows, int cols,
+                                  Tensor gx, Tensor gGamma, Tensor gBeta) {
+        float[] xs = data(x);
+        float[] g = gamma == null ? null : data(gamma);
+        int go = gamma == null ? 0 : gamma.offset();
+        float[] ms = data(mean);
+        float[] rs = data(rstd);
+        float[] gys = data(gy);
+        float[] gxs = gx == null ? null : data(gx);
+        boolean wantG = gGamma != null;
+        boolean wantB = gBeta != null;
+        int rowsPerTask = Math.max(16, Math.min(256, (rows + team.size() * 4 - 1) / (team.size() * 4)));
+        int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
+        // partials per task: [tasks][2][cols] (γ then β), combined below in double
+        synchronized (this) {
+            if (normPartials.length < tasks * 2 * cols) {
+                normPartials = new float[tasks * 2 * cols];
+            }
+            float[] partials = normPartials;
+            java.util.Arrays.fill(partials, 0, tasks * 2 * cols, 0f);
+            ThreadTeam.Body body = t -> {
+                int from = t * rowsPerTask;
+                int to = Math.min(rows, from + rowsPerTask);
+                float[] pg = wantG ? zeroedRow(0, cols) : null;
+                float[] pb = wantB ? zeroedRow(1, cols) : null;
+                for (int r = from; r < to; r++) {
+                    Norms.layerNormBackwardRow(simd, xs, x.offset() + r * cols, g, go, ms[mean.offset() + r],
+                            rs[rstd.offset() + r], gys, gy.offset() + r * cols, cols, gxs,
+                            gx == null ? 0 : gx.offset() + r * cols, pg, pb);
+                }
+                if (pg != null) {
+                    System.arraycopy(pg, 0, partials, t * 2 * cols, cols);
+                }
+                if (pb != null) {
+                    System.arraycopy(pb, 0, partials, t * 2 * cols + cols, cols);
+                }
+            };
+            if ((long) rows * cols < GRAIN) {
+                for (int t = 0; t < tasks; t++) {
+                    body.run(t);
+                }
+            } else {
+                team.run(tasks, body);
+            }
+            for (int which = 0; which < 2; which++) {
+                Tensor target = which == 0 ? gGamma : gBeta;
+                if (target == null) {
+                    continue;
+                }
+                float[] ts = data(target);
+                for (int c = 0; c < cols; c++) {
+                    double acc = 0;
+                    for (int t = 0; t < tasks; t++) {
+                        acc += partials[t * 2 * cols + which * cols + c];
+                    }
+                    ts[target.offset() + c] += (float) acc;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void softmax(Tensor x, int rows, int cols, Tensor y) {
+        float[] xs = data(x);
+        float[] ys = data(y);
+        parallel(rows, Math.max(1, GRAIN / Math.max(1, cols)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                Norms.softmaxRow(simd, xs, x.offset() + r * cols, ys, y.offset() + r * cols, cols);
+            }
+        });
+    }
+
+    @Override
+    public void softmaxBackward(Tensor y, Tensor gy, int rows, int cols, Tensor gx) {
+        float[] ys = data(y);
+        float[] gys = data(gy);
+        float[] gxs = data(gx);
+        parallel(rows, Math.max(1, GRAIN / Math.max(1, cols)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                Norms.softmaxBackwardRow(simd, ys, y.offset() + r * cols, gys, gy.offset() + r * cols, gxs,
+                        gx.offset() + r * cols, cols);
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    @Override
+    public void attention(AttentionSpec s, Tensor qkv, Tensor out, Tensor lse) {
+        float[] q = data(qkv);
+        float[] o = data(out);
+        float[] l = data(lse);
+        team.run(s.batch() * s.heads(), t -> AttentionKernels.forward(simd, s, t / s.heads(), t % s.heads(), q,
+                qkv.offset(), o, out.offset(), l, lse.offset()));
+    }
+
+    @Override
+    public void attentionBackward(AttentionSpec s, Tensor qkv, Tensor out, Tensor lse, Tensor gOut, Tensor gQkv) {
+        float[] q = data(qkv);
+        float[] o = data(out);
+        float[] l = data(lse);
+        float[] g = data(gOut);
+        float[] gq = data(gQkv);
+        team.run(s.batch() * s.heads(), t -> AttentionKernels.backward(simd, s, t / s.heads(), t % s.heads(), q,
+                qkv.offset(), o, out.offset(), l, lse.offset(), g, gOut.offset(), gq, gQkv.offset()));
+    }
+
+    @Override
+    public void attentionDecode(AttentionSpec s, Tensor qkv, Tensor kCache, Tensor vCache, int position,
+                                double[] sampleScale, Tensor out) {
+        float[] q = data(qkv);
+        float[] kc = data(kCache);
+        float[] vc = data(vCache);
+        float[] o = data(out);
+        team.run(s.batch() * s.heads(), t -> {
+            int b = t / s.heads();
+            float scale = (float) (sampleScale == null ? s.scale() : sampleScale[b]);
+            AttentionKernels.decode(simd, s, b, t % s.heads(), q, qkv.offset(), kc, kCache.offset(), vc,
+                    vCache.offset(), position, scale, o, out.offset());
+        });
+    }
+
+    // ---------------------------------------------------------------- optimiser
+
+    @Override
+    public void adamw(AdamWStep step, Tensor param, Tensor grad, Tensor m, Tensor v) {
+        float[] p = data(param);
+        float[] g = data(grad);
+        float[] ms = data(m);
+        float[] vs = data(v);
+        parallel(param.size(), GRAIN, (from, to) -> AdamWKernel.update(simd, step, p, param.offset(), g, grad.offset(),
+                ms, m.offset(), vs, v.offset(), from, to));
+    }
+}

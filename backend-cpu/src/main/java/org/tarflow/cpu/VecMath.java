@@ -1,0 +1,160 @@
+package org.tarflow.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * exp and the exact (erf) GELU in float32, as vector functions with scalar twins that evaluate the same formulas.
+ * Written here rather than taken from {@code VectorOperators.EXP} so that results do not depend on which JDK (and
+ * which SVML stubs) runs them.
+ *
+ * <p>exp: Cody–Waite range reduction x = k·ln2 + r with k = round(x·log2 e), a degree-6 polynomial for e^r (the
+ * Cephes expf coefficients), and 2^k built in the exponent bits; about 1 ulp up to ln(FLT_MAX) ≈ 88.72, +∞ above.
+ * Below −87.33 the true value is subnormal and the result is flushed to 0, which softmax and GELU never feel.
+ *
+ * <p>GELU: Φ(x) = ½·erfc(−x/√2) with erfc(z) = t·exp(−z² + P(t)), t = 1/(1 + z/2) (the Chebyshev-fitted formula
+ * of Numerical Recipes, relative error below 1.2e-7 for every z ≥ 0), so that the negative tail keeps its relative
+ * accuracy; gelu(x) = x·Φ(x) and gelu'(x) = Φ(x) + x·φ(x).
+ */
+final class VecMath {
+    /** Clamp range: k = round(x·log2 e) stays in [−126, 128]; past 88.73 the result is +∞ anyway. */
+    private static final float EXP_HI = 88.73f;
+    private static final float EXP_LO = -87.33f;
+    /** Above this, 2^k is formed as 2^(k−2)·4. */
+    private static final float HIGH_SPLIT = 87.0f;
+    private static final float LOG2E = 1.44269504088896341f;
+    /** 1.5·2^23: adding it rounds a float of magnitude below 2^22 to an integer held in the low mantissa bits. */
+    private static final float ROUND_MAGIC = 12582912f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float P0 = 1.9875691500e-4f;
+    private static final float P1 = 1.3981999507e-3f;
+    private static final float P2 = 8.3334519073e-3f;
+    private static final float P3 = 4.1665795894e-2f;
+    private static final float P4 = 1.6666665459e-1f;
+    private static final float P5 = 5.0000001201e-1f;
+
+    private static final float INV_SQRT2 = 0.70710678118654752f;
+    private static final float INV_SQRT_2PI = 0.39894228040143268f;
+    private static final float ERFC9 = 0.17087277f;
+    private static final float ERFC8 = -0.82215223f;
+    private static final float[] ERFC = {
+        -1.26551223f, 1.00002368f, 0.37409196f, 0.09678418f, -0.18628806f,
+        0.27886807f, -1.13520398f, 1.48851587f, -0.82215223f, 0.17087277f,
+    };
+
+    private VecMath() {
+    }
+
+    // ------------------------------------------------------------------ exp
+
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        // k = round(x·log2 e) by the 1.5·2^23 trick: the sum's low mantissa bits hold k, and no float↔int
+        // conversion is needed (JDK 17 does not compile vector conversions to instructions; it boxes)
+        FloatVector v = xc.fma(LOG2E, ROUND_MAGIC);
+        FloatVector k = v.sub(ROUND_MAGIC);
+        FloatVector r = k.fma(FloatVector.broadcast(x.species(), -LN2_HI), xc).add(k.mul(-LN2_LO));
+        FloatVector z = r.mul(r);
+        FloatVector y = r.fma(P0, P1);
+        y = y.fma(r, FloatVector.broadcast(x.species(), P2));
+        y = y.fma(r, FloatVector.broadcast(x.species(), P3));
+        y = y.fma(r, FloatVector.broadcast(x.species(), P4));
+        y = y.fma(r, FloatVector.broadcast(x.species(), P5));
+        y = y.fma(z, r).add(1f);
+        // 2^k = (bits(v) + 127) << 23, since bits(v) = bits(1.5·2^23) + k and the magic's low 9 bits are zero.
+        // k reaches 128 near ln(FLT_MAX): there 2^(k−2)·4 keeps the exponent field normal.
+        VectorMask<Float> high = x.compare(VectorOperators.GT, HIGH_SPLIT);
+        FloatVector vAdj = v.sub(FloatVector.zero(x.species()).blend(2f, high));
+        FloatVector pow2k = vAdj.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector result = y.mul(pow2k);
+        result = result.blend(result.mul(4f), high); // overflows to +∞ past ln(FLT_MAX)
+        // below −87.33 the true value is subnormal: flush to 0 (NaN compares false and passes through)
+        return result.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+    }
+
+    static float exp(float x) {
+        if (Float.isNaN(x)) {
+            return x;
+        }
+        if (x < EXP_LO) {
+            return 0f;
+        }
+        float xc = Math.min(EXP_HI, x);
+        float v = Math.fma(xc, LOG2E, ROUND_MAGIC);
+        float k = v - ROUND_MAGIC;
+        float r = Math.fma(k, -LN2_HI, xc) + k * -LN2_LO;
+        float z = r * r;
+        float y = Math.fma(r, P0, P1);
+        y = Math.fma(y, r, P2);
+        y = Math.fma(y, r, P3);
+        y = Math.fma(y, r, P4);
+        y = Math.fma(y, r, P5);
+        y = Math.fma(y, z, r) + 1f;
+        boolean high = x > HIGH_SPLIT;
+        float vAdj = high ? v - 2f : v;
+        float result = y * Float.intBitsToFloat((Float.floatToRawIntBits(vAdj) + 127) << 23);
+        return high ? result * 4f : result;
+    }
+
+    // ------------------------------------------------------------------ GELU
+
+    /** erfc(z) for z ≥ 0. Horner written out: a loop-carried vector can defeat C2's box elimination. */
+    private static FloatVector erfcPositive(FloatVector z) {
+        FloatVector t = FloatVector.broadcast(z.species(), 1f).div(z.fma(0.5f, 1f));
+        FloatVector p = t.fma(ERFC9, ERFC8);
+        p = p.fma(t, FloatVector.broadcast(z.species(), ERFC[7]));
+        p = p.fma(t, FloatVector.broadcast(z.species(), ERFC[6]));
+        p = p.fma(t, FloatVector.broadcast(z.species(), ERFC[5]));
+        p = p.fma(t, FloatVector.broadcast(z.species(), ERFC[4]));
+        p = p.fma(t, FloatVector.broadcast(z.species(), ERFC[3]));
+        p = p.fma(t, FloatVector.broadcast(z.species(), ERFC[2]));
+        p = p.fma(t, FloatVector.broadcast(z.species(), ERFC[1]));
+        p = p.fma(t, FloatVector.broadcast(z.species(), ERFC[0]));
+        return t.mul(exp(p.sub(z.mul(z))));
+    }
+
+    private static float erfcPositive(float z) {
+        float t = 1f / Math.fma(z, 0.5f, 1f);
+        float poly = ERFC[9];
+        for (int i = 8; i >= 0; i--) {
+            poly = Math.fma(poly, t, ERFC[i]);
+        }
+        return t * exp(poly - z * z);
+    }
+
+    /** Φ(x), the standard normal CDF. */
+    static FloatVector cdf(FloatVector x) {
+        FloatVector half = erfcPositive(x.abs().mul(INV_SQRT2)).mul(0.5f);
+        return half.neg().add(1f).blend(half, x.compare(VectorOperators.LT, 0f));
+    }
+
+    private static float cdf(float x) {
+        float half = 0.5f * erfcPositive(Math.abs(x) * INV_SQRT2);
+        return x < 0 ? half : 1f - half;
+    }
+
+    static FloatVector gelu(FloatVector x) {
+        return x.mul(cdf(x));
+    }
+
+    static float gelu(float x) {
+        return x * cdf(x);
+    }
+
+    /** φ(x), the standard normal density. */
+    static FloatVector pdf(FloatVector x) {
+        return exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
+    }
+
+    /** Φ(x) + x·φ(x). (The backward kernel evaluates the two terms in separate loops; see Elementwise.) */
+    static FloatVector geluDerivative(FloatVector x) {
+        return x.fma(pdf(x), cdf(x));
+    }
+
+    static float geluDerivative(float x) {
+        float pdf = exp(-0.5f * x * x) * INV_SQRT_2PI;
+        return Math.fma(x, pdf, cdf(x));
+    }
+}

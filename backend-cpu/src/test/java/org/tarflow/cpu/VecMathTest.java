@@ -1,0 +1,79 @@
+package org.tarflow.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+import org.tarflow.tensor.reference.Erf;
+
+/**
+ * The vector math against float64 oracles, and each vector function against its scalar twin (they evaluate the same
+ * formula, so they agree to the last bit or two; FMA contraction may differ).
+ */
+class VecMathTest {
+    private static float[] grid(float lo, float hi, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = lo + (hi - lo) * i / (n - 1);
+        }
+        return x;
+    }
+
+    private static float[] vector(float[] x, java.util.function.UnaryOperator<FloatVector> f) {
+        float[] out = new float[x.length];
+        int i = 0;
+        for (; i + Simd.L <= x.length; i += Simd.L) {
+            f.apply(FloatVector.fromArray(Simd.F, x, i)).intoArray(out, i);
+        }
+        for (; i < x.length; i++) {
+            float[] one = new float[Simd.L];
+            one[0] = x[i];
+            float[] r = new float[Simd.L];
+            f.apply(FloatVector.fromArray(Simd.F, one, 0)).intoArray(r, 0);
+            out[i] = r[0];
+        }
+        return out;
+    }
+
+    @Test
+    void expIsWithinTwoUlpsAndHandlesTheEdges() {
+        float[] x = grid(-87.3f, 88.7f, 100_003);
+        float[] v = vector(x, VecMath::exp);
+        double worstUlps = 0;
+        for (int i = 0; i < x.length; i++) {
+            double truth = Math.exp(x[i]);
+            double ulps = Math.abs(v[i] - truth) / Math.ulp((float) truth);
+            worstUlps = Math.max(worstUlps, ulps);
+            assertEquals(v[i], VecMath.exp(x[i]), Math.ulp(v[i]) * 2, "scalar twin at " + x[i]);
+        }
+        System.out.printf("  exp: worst error %.2f ulp on [-87.3, 88.7]%n", worstUlps);
+        assertTrue(worstUlps <= 2.0, "exp error " + worstUlps + " ulp");
+        float[] edges = {Float.NEGATIVE_INFINITY, -1000f, -88f, 88.8f, 1000f, Float.POSITIVE_INFINITY, Float.NaN, 0f};
+        float[] e = vector(edges, VecMath::exp);
+        float[] want = {0f, 0f, 0f, Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN, 1f};
+        for (int i = 0; i < edges.length; i++) {
+            assertEquals(want[i], e[i], "vector exp(" + edges[i] + ")");
+            assertEquals(want[i], VecMath.exp(edges[i]), "scalar exp(" + edges[i] + ")");
+        }
+    }
+
+    @Test
+    void geluAndItsDerivativeMatchTheFloat64Oracle() {
+        float[] x = grid(-12f, 12f, 100_001);
+        float[] g = vector(x, VecMath::gelu);
+        float[] d = vector(x, VecMath::geluDerivative);
+        double worstG = 0;
+        double worstD = 0;
+        for (int i = 0; i < x.length; i++) {
+            worstG = Math.max(worstG, Math.abs(g[i] - Erf.gelu(x[i])));
+            worstD = Math.max(worstD, Math.abs(d[i] - Erf.geluDerivative(x[i])));
+            assertEquals(g[i], VecMath.gelu(x[i]), 1e-6 * Math.max(1, Math.abs(g[i])), "scalar twin gelu at " + x[i]);
+            assertEquals(d[i], VecMath.geluDerivative(x[i]), 1e-6, "scalar twin gelu' at " + x[i]);
+        }
+        System.out.printf("  gelu: worst |error| %.2e, gelu': %.2e on [-12, 12]%n", worstG, worstD);
+        // float32 rounding of values up to 12 alone is 12·2^-24 ≈ 7e-7; the erfc formula adds ~1e-7 relative
+        assertTrue(worstG < 1.5e-6, "gelu error " + worstG);
+        assertTrue(worstD < 1e-6, "gelu' error " + worstD);
+    }
+}
