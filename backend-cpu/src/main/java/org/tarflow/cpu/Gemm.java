@@ -21,10 +21,15 @@ final class Gemm {
     static final int MR = 8;
     /** Micro-tile columns: two vectors. */
     static final int NR = 2 * L;
-    /** Depth of a packed k slice: an MR strip of A (8·256 floats) and an NR strip of B (256·NR) stay in L1/L2. */
-    static final int KC = 256;
-    /** Rows of A packed per task. */
-    static final int MC = 128;
+    /**
+     * Depth of a packed k slice. 512 keeps the common k ≤ 512 products in one slice (C is written once); an NR strip
+     * of B (512·NR floats, 64 KB) then streams from L2 while the MR strip of A (16 KB) stays in L1.
+     */
+    static final int KC = 512;
+    /** Rows of A packed per task (64·512 floats = 128 KB in L2). */
+    static final int MC = 64;
+    /** Columns of B per task (512·256 floats = 512 KB in L2). Chosen by a sweep on this machine (see bench/). */
+    static final int NC = 256;
     /** Below this many flops, threads cost more than they give. */
     private static final long PARALLEL_FLOPS = 1L << 20;
 
@@ -78,7 +83,9 @@ final class Gemm {
         int threads = team == null ? 1 : team.size();
         final int mBlocks = (m + MC - 1) / MC;
         // enough column ranges that every thread has work even when m is small
-        final int nChunks = Math.max(1, Math.min(strips, (threads * 2 + mBlocks - 1) / mBlocks));
+        // column chunks of at most NC (so a chunk of packed B and a block of packed A share L2), and enough chunks
+        // that every thread has work when m is small
+        final int nChunks = Math.max((n + NC - 1) / NC, Math.min(strips, (threads * 2 + mBlocks - 1) / mBlocks));
         final int stripsPerChunk = (strips + nChunks - 1) / nChunks;
         for (int pc = 0; pc < k; pc += KC) {
             final int kc = Math.min(KC, k - pc);
@@ -114,9 +121,17 @@ final class Gemm {
                     for (int is = 0; is < aStrips; is++) {
                         int r0 = i0 + is * MR;
                         int mr = Math.min(MR, m - r0);
-                        kernel(kc, packA, is * kc * MR, packB, js * kc * NR, tile);
-                        merge(tile, c, cOff + r0 * n + j0, n, mr, nr, alpha, !first || s.accumulate(),
-                                first ? bias : null, biasOff + j0);
+                        boolean add = !first || s.accumulate();
+                        int ci = cOff + r0 * n + j0;
+                        if (mr == MR && nr == NR && alpha == 1f) {
+                            kernel(kc, packA, is * kc * MR, packB, js * kc * NR, c, ci, n, add);
+                            if (first && bias != null) {
+                                addBias(c, ci, n, bias, biasOff + j0);
+                            }
+                        } else {
+                            kernel(kc, packA, is * kc * MR, packB, js * kc * NR, tile, 0, NR, false);
+                            merge(tile, c, ci, n, mr, nr, alpha, add, first ? bias : null, biasOff + j0);
+                        }
                     }
                 }
             };
@@ -206,15 +221,24 @@ final class Gemm {
             for (int p = 0; p < kc; p++) {
                 int src = aOff + (p0 + p) * lda + i0;
                 int o = d + p * MR;
-                for (int ii = 0; ii < MR; ii++) {
-                    dst[o + ii] = ii < mr ? a[src + ii] : 0f;
+                if (mr == MR) {
+                    System.arraycopy(a, src, dst, o, MR);
+                } else {
+                    for (int ii = 0; ii < MR; ii++) {
+                        dst[o + ii] = ii < mr ? a[src + ii] : 0f;
+                    }
                 }
             }
         }
     }
 
-    /** out[MR×NR] = Apanel·Bpanel for one tile; panels are packed and zero-padded, so the loop is branch-free. */
-    private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] out) {
+    /**
+     * One MR×NR tile: out[o + r·ld + j] (+)= (Apanel·Bpanel)[r][j]. Panels are packed and zero-padded, so the k loop
+     * is branch-free. Full tiles write straight into C (ld = n); edge tiles go to a scratch tile (ld = NR) and
+     * through {@link #merge}.
+     */
+    private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] out, int o, int ld,
+                               boolean add) {
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F);
@@ -261,22 +285,51 @@ final class Gemm {
             ai += MR;
             bi += NR;
         }
-        c00.intoArray(out, 0);
-        c01.intoArray(out, L);
-        c10.intoArray(out, NR);
-        c11.intoArray(out, NR + L);
-        c20.intoArray(out, 2 * NR);
-        c21.intoArray(out, 2 * NR + L);
-        c30.intoArray(out, 3 * NR);
-        c31.intoArray(out, 3 * NR + L);
-        c40.intoArray(out, 4 * NR);
-        c41.intoArray(out, 4 * NR + L);
-        c50.intoArray(out, 5 * NR);
-        c51.intoArray(out, 5 * NR + L);
-        c60.intoArray(out, 6 * NR);
-        c61.intoArray(out, 6 * NR + L);
-        c70.intoArray(out, 7 * NR);
-        c71.intoArray(out, 7 * NR + L);
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(F, out, o));
+            c01 = c01.add(FloatVector.fromArray(F, out, o + L));
+            c10 = c10.add(FloatVector.fromArray(F, out, o + 1 * ld));
+            c11 = c11.add(FloatVector.fromArray(F, out, o + 1 * ld + L));
+            c20 = c20.add(FloatVector.fromArray(F, out, o + 2 * ld));
+            c21 = c21.add(FloatVector.fromArray(F, out, o + 2 * ld + L));
+            c30 = c30.add(FloatVector.fromArray(F, out, o + 3 * ld));
+            c31 = c31.add(FloatVector.fromArray(F, out, o + 3 * ld + L));
+            c40 = c40.add(FloatVector.fromArray(F, out, o + 4 * ld));
+            c41 = c41.add(FloatVector.fromArray(F, out, o + 4 * ld + L));
+            c50 = c50.add(FloatVector.fromArray(F, out, o + 5 * ld));
+            c51 = c51.add(FloatVector.fromArray(F, out, o + 5 * ld + L));
+            c60 = c60.add(FloatVector.fromArray(F, out, o + 6 * ld));
+            c61 = c61.add(FloatVector.fromArray(F, out, o + 6 * ld + L));
+            c70 = c70.add(FloatVector.fromArray(F, out, o + 7 * ld));
+            c71 = c71.add(FloatVector.fromArray(F, out, o + 7 * ld + L));
+        }
+        c00.intoArray(out, o);
+        c01.intoArray(out, o + L);
+        c10.intoArray(out, o + 1 * ld);
+        c11.intoArray(out, o + 1 * ld + L);
+        c20.intoArray(out, o + 2 * ld);
+        c21.intoArray(out, o + 2 * ld + L);
+        c30.intoArray(out, o + 3 * ld);
+        c31.intoArray(out, o + 3 * ld + L);
+        c40.intoArray(out, o + 4 * ld);
+        c41.intoArray(out, o + 4 * ld + L);
+        c50.intoArray(out, o + 5 * ld);
+        c51.intoArray(out, o + 5 * ld + L);
+        c60.intoArray(out, o + 6 * ld);
+        c61.intoArray(out, o + 6 * ld + L);
+        c70.intoArray(out, o + 7 * ld);
+        c71.intoArray(out, o + 7 * ld + L);
+    }
+
+    /** Adds the bias row to the MR rows of a full tile just written (still in L1). */
+    private static void addBias(float[] c, int ci, int ldc, float[] bias, int bo) {
+        FloatVector b0 = FloatVector.fromArray(F, bias, bo);
+        FloatVector b1 = FloatVector.fromArray(F, bias, bo + L);
+        for (int r = 0; r < MR; r++) {
+            int o = ci + r * ldc;
+            FloatVector.fromArray(F, c, o).add(b0).intoArray(c, o);
+            FloatVector.fromArray(F, c, o + L).add(b1).intoArray(c, o + L);
+        }
     }
 
     /**
