@@ -479,6 +479,17 @@ public final class Tensor {
         return AttentionOps.attention(this, heads, headDim, scale, causal);
     }
 
+    /**
+     * One step of cached causal attention for sampling (no gradient). {@code qkv} [B, 3·heads·headDim] projects
+     * token {@code position} of every sequence; its keys and values are stored into row {@code position} of the
+     * caches [B, capacity, heads·headDim] and its queries attend to rows 0..position. {@code sampleScale} gives each
+     * sequence its logit scale (1/(√d·τ) for temperature τ), or null for 1/√d. Returns [B, heads·headDim].
+     */
+    public static Tensor attentionDecode(Tensor qkv, Tensor kCache, Tensor vCache, int position, int heads,
+                                         int headDim, double[] sampleScale) {
+        return AttentionOps.decode(qkv, kCache, vCache, position, heads, headDim, sampleScale);
+    }
+
     // =====================================================================================================
     // shape and movement
 
