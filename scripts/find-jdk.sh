@@ -24,3 +24,10 @@ tarflow_pick_jdk() {
   export JAVA_HOME="$best"
 }
 tarflow_pick_jdk
+# Maven's own libraries trip JDK 24+'s sun.misc.Unsafe warnings; silence them there (the flag is unknown to older JDKs).
+if [ "$(tarflow_java_version "$JAVA_HOME/bin/java")" -ge 24 ] 2>/dev/null; then
+  case " ${MAVEN_OPTS:-} " in
+    *sun-misc-unsafe-memory-access*) ;;
+    *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;;
+  esac
+fi

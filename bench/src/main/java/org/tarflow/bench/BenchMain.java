@@ -17,7 +17,7 @@ import org.tarflow.tensor.GemmSpec;
  * Runs the JMH benchmarks and prints GEMM results as GFLOP/s beside this machine's peak. Arguments are JMH's own
  * (a benchmark regex, {@code -p threads=1}, {@code -f 0} ...); with none it runs every GEMM benchmark.
  *
- * <pre>java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar [JMH options]</pre>
+ * <pre>java --add-modules jdk.incubator.vector -cp bench/target/tarflow.jar org.tarflow.bench.BenchMain [JMH options]</pre>
  */
 public final class BenchMain {
     /** FP32 peak of one Zen 5 core here: 2 × 512-bit FMA per cycle × 3.5 GHz (see DESIGN.md). */
