@@ -523,8 +523,16 @@ public final class CpuBackend implements Backend {
         float[] q = data(qkv);
         float[] o = data(out);
         float[] l = data(lse);
-        team.run(s.batch() * s.heads(), t -> AttentionKernels.forward(simd, s, t / s.heads(), t % s.heads(), q,
-                qkv.offset(), o, out.offset(), l, lse.offset()));
+        boolean tiled = simd && AttentionTiles.supports(s);
+        team.run(s.batch() * s.heads(), t -> {
+            if (tiled) {
+                AttentionTiles.forward(s, t / s.heads(), t % s.heads(), q, qkv.offset(), o, out.offset(), l,
+                        lse.offset());
+            } else {
+                AttentionKernels.forward(simd, s, t / s.heads(), t % s.heads(), q, qkv.offset(), o, out.offset(), l,
+                        lse.offset());
+            }
+        });
     }
 
     @Override
@@ -534,8 +542,16 @@ public final class CpuBackend implements Backend {
         float[] l = data(lse);
         float[] g = data(gOut);
         float[] gq = data(gQkv);
-        team.run(s.batch() * s.heads(), t -> AttentionKernels.backward(simd, s, t / s.heads(), t % s.heads(), q,
-                qkv.offset(), o, out.offset(), l, lse.offset(), g, gOut.offset(), gq, gQkv.offset()));
+        boolean tiled = simd && AttentionTiles.supports(s);
+        team.run(s.batch() * s.heads(), t -> {
+            if (tiled) {
+                AttentionTiles.backward(s, t / s.heads(), t % s.heads(), q, qkv.offset(), o, out.offset(), l,
+                        lse.offset(), g, gOut.offset(), gq, gQkv.offset());
+            } else {
+                AttentionKernels.backward(simd, s, t / s.heads(), t % s.heads(), q, qkv.offset(), o, out.offset(), l,
+                        lse.offset(), g, gOut.offset(), gq, gQkv.offset());
+            }
+        });
     }
 
     @Override

@@ -1,0 +1,370 @@
+package org.tarflow.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.tarflow.tensor.AttentionSpec;
+
+/**
+ * Attention for one (batch, head) pair as register-tiled small matrix products, for head sizes that are a multiple of
+ * four vectors (64 with 512-bit vectors). Two micro-kernels do all the arithmetic, each on a 4-row × 4-vector tile of
+ * 16 accumulators:
+ * <ul>
+ *   <li>{@link #rowsTimesTransposed}: S = α·X·Yᵀ from rows of X and a transposed, padded copy of Y (scores, dP);</li>
+ *   <li>{@link #weightsTimesRows}: O = α·P·Z or α·Pᵀ·Z from a weight matrix and rows of Z (outputs, dQ, dK, dV).</li>
+ * </ul>
+ * Causality is handled by skipping tiles above the diagonal and by zeros in P past it. The general path in
+ * {@link AttentionKernels} covers other head sizes and is the oracle in the tests.
+ */
+final class AttentionTiles {
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.L;
+    /** Columns per tile: four vectors. */
+    static final int TILE_COLS = 4 * L;
+
+    /** Per-thread scratch: Kᵀ, Vᵀ [d × tp], P and dP [T × tp]. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
+
+    private AttentionTiles() {
+    }
+
+    static boolean supports(AttentionSpec s) {
+        return s.headDim() % TILE_COLS == 0;
+    }
+
+    private static float[][] scratch(int transposed, int square) {
+        float[][] s = SCRATCH.get();
+        if (s[0].length < transposed) {
+            s[0] = new float[transposed];
+            s[1] = new float[transposed];
+        }
+        if (s[2].length < square) {
+            s[2] = new float[square];
+            s[3] = new float[square];
+        }
+        return s;
+    }
+
+    /** T rounded up to whole tiles. */
+    static int padded(int t) {
+        return (t + TILE_COLS - 1) / TILE_COLS * TILE_COLS;
+    }
+
+    /** dst[e·tp + j] = src[base + j·stride + e], zero for j ≥ t. */
+    private static void transpose(float[] src, int base, int stride, int t, int d, float[] dst, int tp) {
+        for (int j = 0; j < t; j++) {
+            int row = base + j * stride;
+            for (int e = 0; e < d; e++) {
+                dst[e * tp + j] = src[row + e];
+            }
+        }
+        for (int e = 0; e < d; e++) {
+            java.util.Arrays.fill(dst, e * tp + t, e * tp + tp, 0f);
+        }
+    }
+
+    //   forward, per (b, h):  S = scale·Q·Kᵀ (causal tiles only) → P = softmax rows, lse → O = P·V
+    static void forward(AttentionSpec sp, int b, int h, float[] qkv, int qo, float[] out, int oo, float[] lse, int lo) {
+        int t = sp.tokens();
+        int d = sp.headDim();
+        int c = sp.width();
+        int c3 = 3 * c;
+        int tp = padded(t);
+        float[][] sc = scratch(d * tp, t * tp);
+        float[] kt = sc[0];
+        float[] p = sc[2];
+        int base = qo + b * t * c3 + h * d;
+        transpose(qkv, base + c, c3, t, d, kt, tp);
+        float scale = (float) sp.scale();
+        for (int i0 = 0; i0 < t; i0 += 4) {
+            int rows = Math.min(4, t - i0);
+            int jEnd = sp.causal() ? i0 + rows : t;
+            for (int j0 = 0; j0 < jEnd; j0 += TILE_COLS) {
+                rowsTimesTransposed(qkv, base + i0 * c3, c3, rows, kt, tp, d, j0, scale, p, i0 * tp, tp);
+            }
+        }
+        int lseRow = lo + (b * sp.heads() + h) * t;
+        for (int i = 0; i < t; i++) {
+            int visible = sp.causal() ? i + 1 : t;
+            lse[lseRow + i] = softmaxRow(p, i * tp, visible, tp);
+        }
+        int orow = oo + b * t * c + h * d;
+        for (int i0 = 0; i0 < t; i0 += 4) {
+            int rows = Math.min(4, t - i0);
+            int kEnd = sp.causal() ? i0 + rows : t;
+            for (int e0 = 0; e0 < d; e0 += TILE_COLS) {
+                weightsTimesRows(p, i0 * tp, tp, 1, rows, 0, kEnd, qkv, base + 2 * c + e0, c3, 1f, out,
+                        orow + i0 * c + e0, c);
+            }
+        }
+    }
+
+    //   backward, per (b, h):
+    //   P = exp(scale·Q·Kᵀ − lse)   dP = dO·Vᵀ   D_i = dO_i·O_i   dS = P∘(dP − D)
+    //   dQ = scale·dS·K     dK = scale·dSᵀ·Q     dV = Pᵀ·dO
+    static void backward(AttentionSpec sp, int b, int h, float[] qkv, int qo, float[] out, int oo, float[] lse, int lo,
+                         float[] gOut, int go, float[] gQkv, int gq) {
+        int t = sp.tokens();
+        int d = sp.headDim();
+        int c = sp.width();
+        int c3 = 3 * c;
+        int tp = padded(t);
+        float[][] sc = scratch(d * tp, t * tp);
+        float[] kt = sc[0];
+        float[] vt = sc[1];
+        float[] p = sc[2];
+        float[] dp = sc[3];
+        int base = qo + b * t * c3 + h * d;
+        int gbase = gq + b * t * c3 + h * d;
+        int obase = oo + b * t * c + h * d;
+        int dobase = go + b * t * c + h * d;
+        transpose(qkv, base + c, c3, t, d, kt, tp);
+        transpose(qkv, base + 2 * c, c3, t, d, vt, tp);
+        float scale = (float) sp.scale();
+        for (int i0 = 0; i0 < t; i0 += 4) {
+            int rows = Math.min(4, t - i0);
+            int jEnd = sp.causal() ? i0 + rows : t;
+            for (int j0 = 0; j0 < jEnd; j0 += TILE_COLS) {
+                rowsTimesTransposed(qkv, base + i0 * c3, c3, rows, kt, tp, d, j0, scale, p, i0 * tp, tp);
+                rowsTimesTransposed(gOut, dobase + i0 * c, c, rows, vt, tp, d, j0, 1f, dp, i0 * tp, tp);
+            }
+        }
+        int lseRow = lo + (b * sp.heads() + h) * t;
+        for (int i = 0; i < t; i++) {
+            int visible = sp.causal() ? i + 1 : t;
+            float dd = dot(gOut, dobase + i * c, out, obase + i * c, d);
+            probabilitiesAndScoreGradient(p, dp, i * tp, visible, tp, lse[lseRow + i], dd);
+        }
+        for (int i0 = 0; i0 < t; i0 += 4) {
+            int rows = Math.min(4, t - i0);
+            int kEnd = sp.causal() ? i0 + rows : t;
+            int kStart = sp.causal() ? i0 : 0; // key j only receives from queries i ≥ j
+            for (int e0 = 0; e0 < d; e0 += TILE_COLS) {
+                // dQ rows i0.. : Σ_j dS[i][j]·K[j]
+                weightsTimesRows(dp, i0 * tp, tp, 1, rows, 0, kEnd, qkv, base + c + e0, c3, scale, gQkv,
+                        gbase + i0 * c3 + e0, c3);
+                // dK rows j = i0.. : Σ_i dS[i][j]·Q[i]
+                weightsTimesRows(dp, i0, 1, tp, rows, kStart, t, qkv, base + e0, c3, scale, gQkv,
+                        gbase + c + i0 * c3 + e0, c3);
+                // dV rows j = i0.. : Σ_i P[i][j]·dO[i]
+                weightsTimesRows(p, i0, 1, tp, rows, kStart, t, gOut, dobase + e0, c, 1f, gQkv,
+                        gbase + 2 * c + i0 * c3 + e0, c3);
+            }
+        }
+    }
+
+    /**
+     * s[sBase + r·sStride + j] = alpha·Σ_e x[xBase + r·xStride + e]·yt[e·tp + j] for rows r < rows (≤ 4) and
+     * columns j in [j0, j0 + 4L). Rows past {@code rows} repeat the last row (their results are not stored).
+     */
+    static void rowsTimesTransposed(float[] x, int xBase, int xStride, int rows, float[] yt, int tp, int d, int j0,
+                                    float alpha, float[] s, int sBase, int sStride) {
+        int x0 = xBase;
+        int x1 = xBase + Math.min(1, rows - 1) * xStride;
+        int x2 = xBase + Math.min(2, rows - 1) * xStride;
+        int x3 = xBase + Math.min(3, rows - 1) * xStride;
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = FloatVector.zero(F);
+        FloatVector a02 = FloatVector.zero(F);
+        FloatVector a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F);
+        FloatVector a11 = FloatVector.zero(F);
+        FloatVector a12 = FloatVector.zero(F);
+        FloatVector a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F);
+        FloatVector a21 = FloatVector.zero(F);
+        FloatVector a22 = FloatVector.zero(F);
+        FloatVector a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F);
+        FloatVector a31 = FloatVector.zero(F);
+        FloatVector a32 = FloatVector.zero(F);
+        FloatVector a33 = FloatVector.zero(F);
+        for (int e = 0; e < d; e++) {
+            int y = e * tp + j0;
+            FloatVector y0 = FloatVector.fromArray(F, yt, y);
+            FloatVector y1 = FloatVector.fromArray(F, yt, y + L);
+            FloatVector y2 = FloatVector.fromArray(F, yt, y + 2 * L);
+            FloatVector y3 = FloatVector.fromArray(F, yt, y + 3 * L);
+            FloatVector v = FloatVector.broadcast(F, x[x0 + e]);
+            a00 = v.fma(y0, a00);
+            a01 = v.fma(y1, a01);
+            a02 = v.fma(y2, a02);
+            a03 = v.fma(y3, a03);
+            v = FloatVector.broadcast(F, x[x1 + e]);
+            a10 = v.fma(y0, a10);
+            a11 = v.fma(y1, a11);
+            a12 = v.fma(y2, a12);
+            a13 = v.fma(y3, a13);
+            v = FloatVector.broadcast(F, x[x2 + e]);
+            a20 = v.fma(y0, a20);
+            a21 = v.fma(y1, a21);
+            a22 = v.fma(y2, a22);
+            a23 = v.fma(y3, a23);
+            v = FloatVector.broadcast(F, x[x3 + e]);
+            a30 = v.fma(y0, a30);
+            a31 = v.fma(y1, a31);
+            a32 = v.fma(y2, a32);
+            a33 = v.fma(y3, a33);
+        }
+        int o = sBase + j0;
+        a00.mul(alpha).intoArray(s, o);
+        a01.mul(alpha).intoArray(s, o + L);
+        a02.mul(alpha).intoArray(s, o + 2 * L);
+        a03.mul(alpha).intoArray(s, o + 3 * L);
+        if (rows > 1) {
+            o += sStride;
+            a10.mul(alpha).intoArray(s, o);
+            a11.mul(alpha).intoArray(s, o + L);
+            a12.mul(alpha).intoArray(s, o + 2 * L);
+            a13.mul(alpha).intoArray(s, o + 3 * L);
+        }
+        if (rows > 2) {
+            o += sStride;
+            a20.mul(alpha).intoArray(s, o);
+            a21.mul(alpha).intoArray(s, o + L);
+            a22.mul(alpha).intoArray(s, o + 2 * L);
+            a23.mul(alpha).intoArray(s, o + 3 * L);
+        }
+        if (rows > 3) {
+            o += sStride;
+            a30.mul(alpha).intoArray(s, o);
+            a31.mul(alpha).intoArray(s, o + L);
+            a32.mul(alpha).intoArray(s, o + 2 * L);
+            a33.mul(alpha).intoArray(s, o + 3 * L);
+        }
+    }
+
+    /**
+     * out[oBase + r·oStride + (0..4L)] = alpha·Σ_{k in [kFrom, kTo)} w(r, k)·z[zBase + k·zStride + (0..4L)] for rows
+     * r < rows (≤ 4), where w(r, k) = w[wBase + r·rowStep + k·colStep] (rowStep 1, colStep tp reads W transposed).
+     */
+    static void weightsTimesRows(float[] w, int wBase, int rowStep, int colStep, int rows, int kFrom, int kTo,
+                                 float[] z, int zBase, int zStride, float alpha, float[] out, int oBase, int oStride) {
+        int w0 = wBase;
+        int w1 = wBase + Math.min(1, rows - 1) * rowStep;
+        int w2 = wBase + Math.min(2, rows - 1) * rowStep;
+        int w3 = wBase + Math.min(3, rows - 1) * rowStep;
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = FloatVector.zero(F);
+        FloatVector a02 = FloatVector.zero(F);
+        FloatVector a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F);
+        FloatVector a11 = FloatVector.zero(F);
+        FloatVector a12 = FloatVector.zero(F);
+        FloatVector a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F);
+        FloatVector a21 = FloatVector.zero(F);
+        FloatVector a22 = FloatVector.zero(F);
+        FloatVector a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F);
+        FloatVector a31 = FloatVector.zero(F);
+        FloatVector a32 = FloatVector.zero(F);
+        FloatVector a33 = FloatVector.zero(F);
+        for (int k = kFrom; k < kTo; k++) {
+            int zr = zBase + k * zStride;
+            FloatVector z0 = FloatVector.fromArray(F, z, zr);
+            FloatVector z1 = FloatVector.fromArray(F, z, zr + L);
+            FloatVector z2 = FloatVector.fromArray(F, z, zr + 2 * L);
+            FloatVector z3 = FloatVector.fromArray(F, z, zr + 3 * L);
+            int wk = k * colStep;
+            FloatVector v = FloatVector.broadcast(F, w[w0 + wk]);
+            a00 = v.fma(z0, a00);
+            a01 = v.fma(z1, a01);
+            a02 = v.fma(z2, a02);
+            a03 = v.fma(z3, a03);
+            v = FloatVector.broadcast(F, w[w1 + wk]);
+            a10 = v.fma(z0, a10);
+            a11 = v.fma(z1, a11);
+            a12 = v.fma(z2, a12);
+            a13 = v.fma(z3, a13);
+            v = FloatVector.broadcast(F, w[w2 + wk]);
+            a20 = v.fma(z0, a20);
+            a21 = v.fma(z1, a21);
+            a22 = v.fma(z2, a22);
+            a23 = v.fma(z3, a23);
+            v = FloatVector.broadcast(F, w[w3 + wk]);
+            a30 = v.fma(z0, a30);
+            a31 = v.fma(z1, a31);
+            a32 = v.fma(z2, a32);
+            a33 = v.fma(z3, a33);
+        }
+        int o = oBase;
+        a00.mul(alpha).intoArray(out, o);
+        a01.mul(alpha).intoArray(out, o + L);
+        a02.mul(alpha).intoArray(out, o + 2 * L);
+        a03.mul(alpha).intoArray(out, o + 3 * L);
+        if (rows > 1) {
+            o += oStride;
+            a10.mul(alpha).intoArray(out, o);
+            a11.mul(alpha).intoArray(out, o + L);
+            a12.mul(alpha).intoArray(out, o + 2 * L);
+            a13.mul(alpha).intoArray(out, o + 3 * L);
+        }
+        if (rows > 2) {
+            o += oStride;
+            a20.mul(alpha).intoArray(out, o);
+            a21.mul(alpha).intoArray(out, o + L);
+            a22.mul(alpha).intoArray(out, o + 2 * L);
+            a23.mul(alpha).intoArray(out, o + 3 * L);
+        }
+        if (rows > 3) {
+            o += oStride;
+            a30.mul(alpha).intoArray(out, o);
+            a31.mul(alpha).intoArray(out, o + L);
+            a32.mul(alpha).intoArray(out, o + 2 * L);
+            a33.mul(alpha).intoArray(out, o + 3 * L);
+        }
+    }
+
+    /**
+     * In place on one row of scores: p[j] = softmax for j < visible, 0 for visible ≤ j < tp. Returns the row's
+     * log-sum-exp.
+     */
+    private static float softmaxRow(float[] p, int o, int visible, int tp) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < visible; j++) {
+            max = Math.max(max, p[o + j]);
+        }
+        for (int j = visible; j < tp; j++) {
+            p[o + j] = Float.NEGATIVE_INFINITY;
+        }
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < tp; j += L) {
+            FloatVector e = VecMath.exp(FloatVector.fromArray(F, p, o + j).sub(max));
+            e.intoArray(p, o + j);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float inv = 1f / sum;
+        for (int j = 0; j < tp; j += L) {
+            FloatVector.fromArray(F, p, o + j).mul(inv).intoArray(p, o + j);
+        }
+        return max + (float) Math.log(sum);
+    }
+
+    /**
+     * One row of the backward pass, in place: p[j] ← exp(p[j] − lse) (the probabilities, 0 past {@code visible}),
+     * dp[j] ← p[j]·(dp[j] − D) (the score gradient).
+     */
+    private static void probabilitiesAndScoreGradient(float[] p, float[] dp, int o, int visible, int tp, float lse,
+                                                      float dd) {
+        for (int j = visible; j < tp; j++) {
+            p[o + j] = Float.NEGATIVE_INFINITY;
+        }
+        for (int j = 0; j < tp; j += L) {
+            FloatVector pv = VecMath.exp(FloatVector.fromArray(F, p, o + j).sub(lse));
+            pv.intoArray(p, o + j);
+            pv.mul(FloatVector.fromArray(F, dp, o + j).sub(dd)).intoArray(dp, o + j);
+        }
+        // past the causal limit dp holds stale scratch: force exact zeros (0·NaN would not be zero)
+        java.util.Arrays.fill(dp, o + visible, o + tp, 0f);
+    }
+
+    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < n; i += L) {
+            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+}
