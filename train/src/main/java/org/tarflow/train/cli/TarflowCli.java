@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
                 + " names; arrays are NumPy .npy (images [B,C,H,W] in [-1,1], labels int64); pictures are PNG."
                 + " Every command takes --backend cpu|opencl|reference and --help.",
             ""},
-        subcommands = {EncodeCommand.class, SampleCommand.class, DenoiseCommand.class, ClassifyCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, EncodeCommand.class, SampleCommand.class, DenoiseCommand.class, ClassifyCommand.class,
             CommandLine.HelpCommand.class})
 public final class TarflowCli implements Runnable {
     @CommandLine.Spec
@@ -59,6 +59,7 @@ public final class TarflowCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true"); // PNG writing and plots need no display
         int code = commandLine().execute(args);
         System.out.flush();
         System.exit(code);
