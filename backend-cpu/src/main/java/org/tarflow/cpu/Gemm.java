@@ -9,10 +9,12 @@ import org.tarflow.tensor.GemmSpec;
  * scalar twin {@link #scalar} as the oracle.
  *
  * <p>Blocking: k is cut into KC-deep slices. For each slice, op(B) is packed once into NR-wide column strips
- * (k-major, zero-padded) shared by all threads; then tasks, one per MC-row block of A (times a column range), pack
- * their rows of op(A) into MR-tall strips in a thread-local buffer and run the MR×NR micro-kernel over every strip
- * pair. The micro-kernel keeps MR×NR/L accumulators in vector registers and per k step loads NR/L vectors of B and
- * broadcasts MR values of A. Packing buffers live as long as the thread and grow only when a larger shape arrives.
+ * (k-major, zero-padded) shared by all threads; then tasks, one per MC-row block of A (times a column range), run
+ * the MR×NR micro-kernel over every (MR rows, NR strip) pair. The micro-kernel keeps MR×NR/L accumulators in vector
+ * registers and per k step loads NR/L vectors of B and broadcasts MR values of A, which it reads in place through
+ * two strides (both layouts of A are MR rows of one k step a fixed distance apart): packing A cost as much as the
+ * arithmetic for the N = 128 products of a Transformer and for transposed weight gradients. The B packing buffer
+ * lives as long as the thread and grows only when a larger shape arrives.
  */
 final class Gemm {
     private static final VectorSpecies<Float> F = Simd.F;
@@ -33,8 +35,8 @@ final class Gemm {
     /** Below this many flops, threads cost more than they give. */
     private static final long PARALLEL_FLOPS = 1L << 20;
 
-    private static final ThreadLocal<float[][]> PACK_A = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> TILE = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<float[][]> ZEROS = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> PACK_B = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private Gemm() {
@@ -87,6 +89,10 @@ final class Gemm {
         // that every thread has work when m is small
         final int nChunks = Math.max((n + NC - 1) / NC, Math.min(strips, (threads * 2 + mBlocks - 1) / mBlocks));
         final int stripsPerChunk = (strips + nChunks - 1) / nChunks;
+        // A is read in place: element (row r, depth p) of op(A) sits at r·rs + p·ks
+        final int lda = s.lda();
+        final int rs = s.transA() ? 1 : lda;
+        final int ks = s.transA() ? lda : 1;
         for (int pc = 0; pc < k; pc += KC) {
             final int kc = Math.min(KC, k - pc);
             final int p0 = pc;
@@ -109,11 +115,8 @@ final class Gemm {
                 int i0 = ib * MC;
                 int mc = Math.min(MC, m - i0);
                 int aStrips = (mc + MR - 1) / MR;
-                float[] packA = grow(PACK_A, kc * aStrips * MR);
                 float[] tile = grow(TILE, MR * NR);
-                for (int is = 0; is < aStrips; is++) {
-                    packA(s, a, aOff, i0 + is * MR, Math.min(MR, m - i0 - is * MR), p0, kc, packA, is * kc * MR);
-                }
+                float[] zeros = grow(ZEROS, NR); // never written: the initial accumulators without a bias
                 int jsEnd = Math.min(strips, (chunk + 1) * stripsPerChunk);
                 for (int js = chunk * stripsPerChunk; js < jsEnd; js++) {
                     int j0 = js * NR;
@@ -123,13 +126,13 @@ final class Gemm {
                         int mr = Math.min(MR, m - r0);
                         boolean add = !first || s.accumulate();
                         int ci = cOff + r0 * n + j0;
+                        int ai = aOff + (s.transA() ? p0 * lda + r0 : r0 * lda + p0);
                         if (mr == MR && nr == NR && alpha == 1f) {
-                            kernel(kc, packA, is * kc * MR, packB, js * kc * NR, c, ci, n, add);
-                            if (first && bias != null) {
-                                addBias(c, ci, n, bias, biasOff + j0);
-                            }
+                            boolean withBias = first && bias != null;
+                            kernel(kc, a, ai, rs, ks, mr, packB, js * kc * NR, withBias ? bias : zeros,
+                                    withBias ? biasOff + j0 : 0, c, ci, n, add);
                         } else {
-                            kernel(kc, packA, is * kc * MR, packB, js * kc * NR, tile, 0, NR, false);
+                            kernel(kc, a, ai, rs, ks, mr, packB, js * kc * NR, zeros, 0, tile, 0, NR, false);
                             merge(tile, c, ci, n, mr, nr, alpha, add, first ? bias : null, biasOff + j0);
                         }
                     }
@@ -199,90 +202,68 @@ final class Gemm {
         }
     }
 
-    /** Packs rows [i0, i0 + mr) of op(A), columns [p0, p0 + kc), k-major MR-tall strip, zero-padded below. */
-    private static void packA(GemmSpec s, float[] a, int aOff, int i0, int mr, int p0, int kc, float[] dst, int d) {
-        int lda = s.lda();
-        if (!s.transA()) {
-            // A is [m, k]
-            for (int ii = 0; ii < MR; ii++) {
-                if (ii < mr) {
-                    int src = aOff + (i0 + ii) * lda + p0;
-                    for (int p = 0; p < kc; p++) {
-                        dst[d + p * MR + ii] = a[src + p];
-                    }
-                } else {
-                    for (int p = 0; p < kc; p++) {
-                        dst[d + p * MR + ii] = 0f;
-                    }
-                }
-            }
-        } else {
-            // A is [k, m]: the MR values of one k step are contiguous
-            for (int p = 0; p < kc; p++) {
-                int src = aOff + (p0 + p) * lda + i0;
-                int o = d + p * MR;
-                if (mr == MR) {
-                    System.arraycopy(a, src, dst, o, MR);
-                } else {
-                    for (int ii = 0; ii < MR; ii++) {
-                        dst[o + ii] = ii < mr ? a[src + ii] : 0f;
-                    }
-                }
-            }
-        }
-    }
-
     /**
      * One MR×NR tile: out[o + r·ld + j] (+)= (Apanel·Bpanel)[r][j]. Panels are packed and zero-padded, so the k loop
      * is branch-free. Full tiles write straight into C (ld = n); edge tiles go to a scratch tile (ld = NR) and
      * through {@link #merge}.
      */
-    private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] out, int o, int ld,
-                               boolean add) {
-        FloatVector c00 = FloatVector.zero(F);
-        FloatVector c01 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F);
-        FloatVector c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F);
-        FloatVector c21 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F);
-        FloatVector c31 = FloatVector.zero(F);
-        FloatVector c40 = FloatVector.zero(F);
-        FloatVector c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F);
-        FloatVector c51 = FloatVector.zero(F);
-        FloatVector c60 = FloatVector.zero(F);
-        FloatVector c61 = FloatVector.zero(F);
-        FloatVector c70 = FloatVector.zero(F);
-        FloatVector c71 = FloatVector.zero(F);
+    private static void kernel(int kc, float[] ap, int ai, int rs, int ks, int mr, float[] bp, int bi, float[] init,
+                               int io, float[] out, int o, int ld, boolean add) {
+        // rows past mr repeat the last row: they stay inside A, and their results are never stored
+        int a1 = Math.min(1, mr - 1) * rs;
+        int a2 = Math.min(2, mr - 1) * rs;
+        int a3 = Math.min(3, mr - 1) * rs;
+        int a4 = Math.min(4, mr - 1) * rs;
+        int a5 = Math.min(5, mr - 1) * rs;
+        int a6 = Math.min(6, mr - 1) * rs;
+        int a7 = Math.min(7, mr - 1) * rs;
+        // accumulators start from the bias row (or zeros): no pass over C afterwards
+        FloatVector i0 = FloatVector.fromArray(F, init, io);
+        FloatVector i1 = FloatVector.fromArray(F, init, io + L);
+        FloatVector c00 = i0;
+        FloatVector c01 = i1;
+        FloatVector c10 = i0;
+        FloatVector c11 = i1;
+        FloatVector c20 = i0;
+        FloatVector c21 = i1;
+        FloatVector c30 = i0;
+        FloatVector c31 = i1;
+        FloatVector c40 = i0;
+        FloatVector c41 = i1;
+        FloatVector c50 = i0;
+        FloatVector c51 = i1;
+        FloatVector c60 = i0;
+        FloatVector c61 = i1;
+        FloatVector c70 = i0;
+        FloatVector c71 = i1;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(F, bp, bi);
             FloatVector b1 = FloatVector.fromArray(F, bp, bi + L);
             FloatVector av = FloatVector.broadcast(F, ap[ai]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(F, ap[ai + 1]);
+            av = FloatVector.broadcast(F, ap[ai + a1]);
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(F, ap[ai + 2]);
+            av = FloatVector.broadcast(F, ap[ai + a2]);
             c20 = av.fma(b0, c20);
             c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(F, ap[ai + 3]);
+            av = FloatVector.broadcast(F, ap[ai + a3]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(F, ap[ai + 4]);
+            av = FloatVector.broadcast(F, ap[ai + a4]);
             c40 = av.fma(b0, c40);
             c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(F, ap[ai + 5]);
+            av = FloatVector.broadcast(F, ap[ai + a5]);
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(F, ap[ai + 6]);
+            av = FloatVector.broadcast(F, ap[ai + a6]);
             c60 = av.fma(b0, c60);
             c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(F, ap[ai + 7]);
+            av = FloatVector.broadcast(F, ap[ai + a7]);
             c70 = av.fma(b0, c70);
             c71 = av.fma(b1, c71);
-            ai += MR;
+            ai += ks;
             bi += NR;
         }
         if (add) {
@@ -319,17 +300,6 @@ final class Gemm {
         c61.intoArray(out, o + 6 * ld + L);
         c70.intoArray(out, o + 7 * ld);
         c71.intoArray(out, o + 7 * ld + L);
-    }
-
-    /** Adds the bias row to the MR rows of a full tile just written (still in L1). */
-    private static void addBias(float[] c, int ci, int ldc, float[] bias, int bo) {
-        FloatVector b0 = FloatVector.fromArray(F, bias, bo);
-        FloatVector b1 = FloatVector.fromArray(F, bias, bo + L);
-        for (int r = 0; r < MR; r++) {
-            int o = ci + r * ldc;
-            FloatVector.fromArray(F, c, o).add(b0).intoArray(c, o);
-            FloatVector.fromArray(F, c, o + L).add(b1).intoArray(c, o + L);
-        }
     }
 
     /**

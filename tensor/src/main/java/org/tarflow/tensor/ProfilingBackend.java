@@ -13,8 +13,16 @@ public final class ProfilingBackend implements Backend {
     private final Backend inner;
     private final Map<String, long[]> stats = new TreeMap<>(); // name → {calls, nanos, flops}
 
+    private final boolean detailed;
+
     public ProfilingBackend(Backend inner) {
+        this(inner, false);
+    }
+
+    /** With {@code detailed}, matrix products are reported per shape. */
+    public ProfilingBackend(Backend inner, boolean detailed) {
         this.inner = inner;
+        this.detailed = detailed;
     }
 
     public Backend inner() {
@@ -60,14 +68,14 @@ public final class ProfilingBackend implements Backend {
             for (long[] s : stats.values()) {
                 total += s[1];
             }
-            sb.append(String.format(Locale.ROOT, "%-22s %8s %10s %7s %9s%n", "kernel", "calls", "ms", "share", "GFLOP/s"));
+            sb.append(String.format(Locale.ROOT, "%-28s %8s %10s %7s %9s%n", "kernel", "calls", "ms", "share", "GFLOP/s"));
             final long sum = Math.max(1, total);
             stats.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).forEach(e -> {
                 long[] s = e.getValue();
-                sb.append(String.format(Locale.ROOT, "%-22s %8d %10.2f %6.1f%% %9s%n", e.getKey(), s[0], s[1] / 1e6,
+                sb.append(String.format(Locale.ROOT, "%-28s %8d %10.2f %6.1f%% %9s%n", e.getKey(), s[0], s[1] / 1e6,
                         100.0 * s[1] / sum, s[2] > 0 ? String.format(Locale.ROOT, "%.1f", s[2] / (double) s[1]) : ""));
             });
-            sb.append(String.format(Locale.ROOT, "%-22s %8s %10.2f%n", "total", "", total / 1e6));
+            sb.append(String.format(Locale.ROOT, "%-28s %8s %10.2f%n", "total", "", total / 1e6));
         }
         return sb.toString();
     }
@@ -192,7 +200,10 @@ public final class ProfilingBackend implements Backend {
 
     @Override
     public void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor bias, Tensor c) {
-        timed("gemm", spec.flops(), () -> inner.gemm(spec, a, b, bias, c));
+        String name = detailed ? String.format(Locale.ROOT, "gemm %dx%dx%d%s%s%s", spec.m(), spec.n(), spec.k(),
+                spec.transA() ? " tA" : "", spec.transB() ? " tB" : "", spec.batch() > 1 ? " b" + spec.batch() : "")
+                : "gemm";
+        timed(name, spec.flops(), () -> inner.gemm(spec, a, b, bias, c));
     }
 
     @Override

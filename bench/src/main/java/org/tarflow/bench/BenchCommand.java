@@ -1,0 +1,95 @@
+package org.tarflow.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.tarflow.flow.ModelConfig;
+import org.tarflow.tensor.Backend;
+import org.tarflow.tensor.Backends;
+import org.tarflow.tensor.ProfilingBackend;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", sortOptions = false, usageHelpAutoWidth = true,
+        description = {"End-to-end speed of each backend on the same work: forward NLL (fwd), a training step with"
+            + " AdamW (train), sampling a batch without and with guidance (sample, sample_cfg) and one denoising step"
+            + " (denoise). Median (min-max) over repetitions after warm-up, peak memory, and ratios between backends.",
+            "Configs: B = 28x28x1, patch 4, width 128, 4x2 layers, batch 64; A = 32x32x3, patch 4, width 256,"
+                + " 4x2 layers, batch 32; or a model JSON file (batch 32).", ""})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--backend", defaultValue = "all", paramLabel = "all|NAME",
+            description = "Backends to run (default: every available one except the slow reference).")
+    String backend;
+
+    @Option(names = "--config", defaultValue = "B", paramLabel = "B|A|FILE", description = "Workload (default: ${DEFAULT-VALUE}).")
+    String config;
+
+    @Option(names = "--phases", defaultValue = "fwd,train,sample,sample_cfg,denoise", split = ",", paramLabel = "P,...",
+            description = "Phases to run (default: all).")
+    List<String> phases;
+
+    @Option(names = "--warmup", defaultValue = "5", paramLabel = "N", description = "Untimed repetitions first.")
+    int warmup;
+
+    @Option(names = "--reps", defaultValue = "10", paramLabel = "N", description = "Timed repetitions.")
+    int reps;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads for the CPU backend (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    Path json;
+
+    @Option(names = "--profile", description = "Also print, per phase, where the time went kernel by kernel.")
+    boolean profile;
+
+    @Override
+    public Integer call() throws Exception {
+        if (reps < 1 || warmup < 0) {
+            throw new IllegalArgumentException("--reps must be >= 1 and --warmup >= 0");
+        }
+        if (threads != null) {
+            System.setProperty("tarflow.threads", Integer.toString(threads));
+        }
+        EndToEndBench.Workload w = switch (config) {
+            case "B" -> EndToEndBench.B;
+            case "A" -> EndToEndBench.A;
+            default -> new EndToEndBench.Workload(Path.of(config).getFileName().toString(),
+                    ModelConfig.fromJson(Files.readString(Path.of(config))), 32);
+        };
+        List<String> names = new ArrayList<>();
+        if (backend.equals("all")) {
+            for (String n : Backends.available()) {
+                if (!n.equals("reference")) {
+                    names.add(n);
+                }
+            }
+        } else {
+            names.addAll(Arrays.asList(backend.split(",")));
+        }
+        List<EndToEndBench.Row> rows = new ArrayList<>();
+        for (String n : names) {
+            Backend be = Backends.get(n);
+            System.err.println("bench " + w.name() + " on " + be.description());
+            if (profile) {
+                for (String phase : phases) {
+                    ProfilingBackend pb = new ProfilingBackend(be, true);
+                    rows.addAll(EndToEndBench.run(w, pb, List.of(phase), warmup, reps, System.err::println));
+                    System.err.println("kernels of " + phase + " over the " + reps + " timed repetitions:");
+                    System.err.println(pb.report());
+                }
+            } else {
+                rows.addAll(EndToEndBench.run(w, be, phases, warmup, reps, System.err::println));
+            }
+        }
+        System.out.print(EndToEndBench.table(rows));
+        if (json != null) {
+            EndToEndBench.writeJson(rows, json);
+            System.out.println("wrote " + json);
+        }
+        return 0;
+    }
+}

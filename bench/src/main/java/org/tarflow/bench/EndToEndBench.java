@@ -1,0 +1,208 @@
+package org.tarflow.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import org.tarflow.flow.Denoiser;
+import org.tarflow.flow.ModelConfig;
+import org.tarflow.flow.Sampler;
+import org.tarflow.flow.TarFlow;
+import org.tarflow.tensor.Backend;
+import org.tarflow.tensor.GradMode;
+import org.tarflow.tensor.MemoryScope;
+import org.tarflow.tensor.Tensor;
+import org.tarflow.train.optim.AdamW;
+
+/**
+ * The same TarFlow work on each backend: forward NLL, a training step (forward, backward, AdamW), sampling a batch
+ * with and without guidance, and one denoising step. Each phase is timed after warm-up repetitions, as median and
+ * range, with the process's peak resident memory.
+ */
+public final class EndToEndBench {
+    /** A benchmark workload: a model config and a batch size. */
+    public record Workload(String name, ModelConfig model, int batch) {
+    }
+
+    /** One measured phase. */
+    public record Row(String backend, String config, String phase, int batch, int threads, double medianMs,
+                      double minMs, double maxMs, double peakRssMib) {
+    }
+
+    /** Config B: 28×28×1, patch 4, width 128, 4 blocks × 2 layers, batch 64 (1,636,480 parameters). */
+    public static final Workload B = new Workload("B", ModelConfig.of(1, 28, 4, 128, 4, 2, 0), 64);
+    /** Config A: 32×32×3, patch 4, width 256, 4 blocks × 2 layers, batch 32 (6,532,480 parameters). */
+    public static final Workload A = new Workload("A", ModelConfig.of(3, 32, 4, 256, 4, 2, 0), 32);
+
+    public static final List<String> PHASES = List.of("fwd", "train", "sample", "sample_cfg", "denoise");
+
+    /**
+     * The reference PyTorch TarFlow on this kind of machine (torch 1.13, OpenBLAS AVX-512, 2 threads, tuned
+     * allocator), median ms as given in the project's benchmark issue; they drift by ±30% between runs.
+     */
+    static double pytorchMs(String config, String phase) {
+        return switch (config + "/" + phase) {
+            case "B/fwd" -> 97;
+            case "B/train" -> 287;
+            case "B/sample" -> 649;
+            case "B/denoise" -> 235;
+            case "A/fwd" -> 136;
+            case "A/train" -> 412;
+            case "A/sample" -> 760;
+            case "A/denoise" -> 313;
+            default -> Double.NaN;
+        };
+    }
+
+    private EndToEndBench() {
+    }
+
+    /** A model with every weight random (proj_out too, so that no block is the identity), seeded. */
+    static TarFlow model(Workload w, Backend be) {
+        TarFlow m = TarFlow.create(w.model(), be, 7);
+        Random rng = new Random(8);
+        for (var e : m.parameters().entrySet()) {
+            if (e.getKey().contains("proj_out")) {
+                float[] v = new float[e.getValue().size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (0.02 * rng.nextGaussian());
+                }
+                e.getValue().set(v);
+            }
+        }
+        return m;
+    }
+
+    static Tensor images(Workload w, Backend be, long seed) {
+        Random rng = new Random(seed);
+        ModelConfig c = w.model();
+        float[] x = new float[w.batch() * c.dataDim()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) Math.max(-1, Math.min(1, 0.5 * rng.nextGaussian()));
+        }
+        return Tensor.of(be, x, w.batch(), c.inChannels(), c.imgSize(), c.imgSize());
+    }
+
+    /** Runs every phase on one backend. */
+    public static List<Row> run(Workload w, Backend be, List<String> phases, int warmup, int reps,
+                                java.util.function.Consumer<String> log) {
+        TarFlow m = model(w, be);
+        AdamW opt = new AdamW(m.parameters(), AdamW.Settings.RECIPE);
+        Sampler sampler = new Sampler(m);
+        Denoiser denoiser = new Denoiser(m);
+        Tensor x;
+        try (MemoryScope u = MemoryScope.unmanaged()) {
+            x = images(w, be, 1);
+        }
+        List<Row> rows = new ArrayList<>();
+        for (String phase : phases) {
+            Runnable body = switch (phase) {
+                case "fwd" -> () -> {
+                    try (GradMode.Off off = GradMode.off()) {
+                        m.forward(x, null).nllPerSample().toFloatArray();
+                    }
+                };
+                case "train" -> () -> {
+                    Tensor loss = m.loss(x, null);
+                    opt.zeroGrad();
+                    loss.backward();
+                    opt.step(1e-4);
+                    be.synchronize();
+                };
+                case "sample" -> () -> sampler.reverse(sampler.drawNoise(w.batch(), new Random(3)), null,
+                        Sampler.Guidance.NONE).toFloatArray();
+                case "sample_cfg" -> () -> sampler.reverse(sampler.drawNoise(w.batch(), new Random(3)), null,
+                        new Sampler.Guidance(1.0, false, 1.3)).toFloatArray();
+                case "denoise" -> () -> denoiser.denoise(x, null, 0.1).toFloatArray();
+                default -> throw new IllegalArgumentException("unknown phase '" + phase + "'; phases: " + PHASES);
+            };
+            resetPeakRss();
+            double[] ms = new double[reps];
+            for (int i = 0; i < warmup + reps; i++) {
+                if (i == warmup && be instanceof org.tarflow.tensor.ProfilingBackend pb) {
+                    pb.reset(); // profile the timed repetitions only
+                }
+                long t0 = System.nanoTime();
+                try (MemoryScope s = MemoryScope.open()) {
+                    body.run();
+                }
+                if (i >= warmup) {
+                    ms[i - warmup] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+            double[] sorted = ms.clone();
+            Arrays.sort(sorted);
+            double median = reps % 2 == 1 ? sorted[reps / 2] : 0.5 * (sorted[reps / 2 - 1] + sorted[reps / 2]);
+            Row r = new Row(be.name(), w.name(), phase, w.batch(), be.threads(), median, sorted[0], sorted[reps - 1],
+                    peakRssMib());
+            rows.add(r);
+            log.accept(String.format(Locale.ROOT, "  %-9s %-10s %-10s %9.1f ms  (%.1f-%.1f)", be.name(), w.name(), phase,
+                    median, r.minMs(), r.maxMs()));
+        }
+        return rows;
+    }
+
+    /** Linux: writing 5 to clear_refs resets the peak RSS counter (VmHWM), so each phase reports its own peak. */
+    static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | UnsupportedOperationException e) {
+            // not Linux, or not permitted: the peak then covers the whole process
+        }
+    }
+
+    /** VmHWM from /proc/self/status, in MiB; NaN where unavailable. */
+    static double peakRssMib() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] p = line.trim().split("\\s+");
+                    return Long.parseLong(p[1]) / 1024.0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return Double.NaN;
+    }
+
+    /** The results as one table, with the ratio of each backend to the first one and to the PyTorch figures. */
+    public static String table(List<Row> rows) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%-10s %-6s %-10s %5s %7s %10s %19s %9s %9s %9s%n", "backend", "config",
+                "phase", "batch", "threads", "median ms", "min-max ms", "peak MiB", "vs first", "vs torch"));
+        for (Row r : rows) {
+            Row first = rows.stream().filter(o -> o.config().equals(r.config()) && o.phase().equals(r.phase()))
+                    .findFirst().orElse(r);
+            double torch = pytorchMs(r.config(), r.phase());
+            sb.append(String.format(Locale.ROOT, "%-10s %-6s %-10s %5d %7d %10.1f %19s %9.0f %9s %9s%n", r.backend(),
+                    r.config(), r.phase(), r.batch(), r.threads(), r.medianMs(),
+                    String.format(Locale.ROOT, "%.1f-%.1f", r.minMs(), r.maxMs()), r.peakRssMib(),
+                    String.format(Locale.ROOT, "%.2fx", r.medianMs() / first.medianMs()),
+                    Double.isNaN(torch) ? "-" : String.format(Locale.ROOT, "%.2fx", r.medianMs() / torch)));
+        }
+        sb.append("vs torch: median time over the reference PyTorch TarFlow's on this machine class (torch 1.13,"
+                + " OpenBLAS, 2 threads); below 1 is faster.\n");
+        return sb.toString();
+    }
+
+    /** The results as the JSON list of the benchmark issue. */
+    public static void writeJson(List<Row> rows, Path file) throws IOException {
+        StringBuilder sb = new StringBuilder("[\n");
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            sb.append(String.format(Locale.ROOT, "  {\"backend\": \"%s\", \"config\": \"%s\", \"phase\": \"%s\", "
+                            + "\"batch\": %d, \"threads\": %d, \"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, "
+                            + "\"peak_rss_mib\": %s}%s%n", r.backend(), r.config(), r.phase(), r.batch(), r.threads(),
+                    r.medianMs(), r.minMs(), r.maxMs(), Double.isNaN(r.peakRssMib()) ? "null"
+                            : String.format(Locale.ROOT, "%.1f", r.peakRssMib()), i + 1 < rows.size() ? "," : ""));
+        }
+        sb.append("]\n");
+        org.tarflow.flow.io.AtomicFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+}
