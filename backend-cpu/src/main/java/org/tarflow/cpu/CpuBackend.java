@@ -569,6 +569,56 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    // ---------------------------------------------------------------- flow
+
+    @Override
+    public void causalAffine(Tensor x, Tensor p, int batch, int tokens, int dim, boolean withScale, Tensor z) {
+        float[] xs = data(x);
+        float[] ps = data(p);
+        float[] zs = data(z);
+        int pw = withScale ? 2 * dim : dim;
+        int muOff = withScale ? dim : 0;
+        parallel(batch * tokens, Math.max(1, GRAIN / Math.max(1, dim)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int i = r % tokens;
+                int xo = x.offset() + r * dim;
+                int zo = z.offset() + r * dim;
+                if (i == 0) {
+                    System.arraycopy(xs, xo, zs, zo, dim);
+                } else {
+                    CouplingKernels.forwardRow(simd, xs, xo, ps, p.offset() + (r - 1) * pw, muOff, withScale, dim, zs, zo);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void causalAffineBackward(Tensor p, Tensor z, Tensor gz, int batch, int tokens, int dim, boolean withScale,
+                                     Tensor gx, Tensor gp) {
+        float[] ps = data(p);
+        float[] zs = data(z);
+        float[] gzs = data(gz);
+        float[] gxs = data(gx);
+        float[] gps = data(gp);
+        int pw = withScale ? 2 * dim : dim;
+        int muOff = withScale ? dim : 0;
+        parallel(batch * tokens, Math.max(1, GRAIN / Math.max(1, dim)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int i = r % tokens;
+                if (i == tokens - 1) {
+                    java.util.Arrays.fill(gps, gp.offset() + r * pw, gp.offset() + (r + 1) * pw, 0f);
+                }
+                if (i == 0) {
+                    System.arraycopy(gzs, gz.offset() + r * dim, gxs, gx.offset() + r * dim, dim);
+                } else {
+                    CouplingKernels.backwardRow(simd, ps, p.offset() + (r - 1) * pw, muOff, withScale, zs,
+                            z.offset() + r * dim, gzs, gz.offset() + r * dim, dim, gxs, gx.offset() + r * dim, gps,
+                            gp.offset() + (r - 1) * pw);
+                }
+            }
+        });
+    }
+
     // ---------------------------------------------------------------- optimiser
 
     @Override

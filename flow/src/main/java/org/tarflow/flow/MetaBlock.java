@@ -117,16 +117,15 @@ public final class MetaBlock implements HasParameters {
         for (AttentionBlock layer : layers) {
             h = layer.forward(h, 1.0);
         }
-        Tensor o = projOut.forward(h).shift(1, 1);
-        Tensor z;
+        // (α, μ) of token i come from row i − 1 of proj_out; the fused op applies that shift itself
+        Tensor o = projOut.forward(h);
+        Tensor z = Tensor.causalAffine(xp, o, cfg.nvp());
         Tensor logdet;
         if (cfg.nvp()) {
-            Tensor alpha = o.slice(2, 0, d);
-            Tensor mu = o.slice(2, d, 2 * d);
-            z = xp.sub(mu).mul(alpha.neg().exp());
-            logdet = alpha.mean(false, 1, 2).neg();
+            // −mean(α) over all N·D positions, token 0 (α = 0) included
+            int n = cfg.numPatches();
+            logdet = o.slice(1, 0, n - 1).slice(2, 0, d).sum(false, 1, 2).mul(-1.0 / ((double) n * d));
         } else {
-            z = xp.sub(o);
             try (GradMode.Off off = GradMode.off()) {
                 logdet = Tensor.zeros(x.backend(), x.dim(0));
             }

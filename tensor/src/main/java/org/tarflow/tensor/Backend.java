@@ -161,6 +161,23 @@ public interface Backend {
     void attentionDecode(AttentionSpec spec, Tensor qkv, Tensor kCache, Tensor vCache, int position,
                          double[] sampleScale, Tensor out);
 
+    // ---------------------------------------------------------------- flow
+
+    /**
+     * TarFlow's affine step with its causal shift fused. x, z are [B, N, D]; p is [B, N, 2D] (scale and shift) or
+     * [B, N, D] (shift only, {@code withScale} false). Token i ≥ 1 uses the parameters predicted at token i − 1:
+     * α = p[i−1, 0:D], μ = p[i−1, D:2D] (or α = 0, μ = p[i−1, 0:D]); token 0 passes unchanged.
+     * {@code z = (x − μ)·exp(−α)}.
+     */
+    void causalAffine(Tensor x, Tensor p, int batch, int tokens, int dim, boolean withScale, Tensor z);
+
+    /**
+     * Gradients of {@link #causalAffine} given z and gz: gx = gz·e^(−α) (written); gp (written, every element): for
+     * token i ≥ 1, ∂/∂α = −gz·z and ∂/∂μ = −gz·e^(−α) at row i − 1; row N − 1 of gp is zero.
+     */
+    void causalAffineBackward(Tensor p, Tensor z, Tensor gz, int batch, int tokens, int dim, boolean withScale,
+                              Tensor gx, Tensor gp);
+
     // ---------------------------------------------------------------- optimiser
 
     /** In-place AdamW on one parameter: see {@link AdamWStep}. All four tensors have the same size. */

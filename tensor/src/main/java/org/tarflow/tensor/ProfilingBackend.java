@@ -247,6 +247,18 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void causalAffine(Tensor x, Tensor p, int batch, int tokens, int dim, boolean withScale, Tensor z) {
+        timed("causalAffine", 0, () -> inner.causalAffine(x, p, batch, tokens, dim, withScale, z));
+    }
+
+    @Override
+    public void causalAffineBackward(Tensor p, Tensor z, Tensor gz, int batch, int tokens, int dim, boolean withScale,
+                                     Tensor gx, Tensor gp) {
+        timed("causalAffineBwd", 0,
+                () -> inner.causalAffineBackward(p, z, gz, batch, tokens, dim, withScale, gx, gp));
+    }
+
+    @Override
     public void adamw(AdamWStep step, Tensor param, Tensor grad, Tensor m, Tensor v) {
         timed("adamw", 0, () -> inner.adamw(step, param, grad, m, v));
     }

@@ -490,6 +490,15 @@ public final class Tensor {
         return AttentionOps.decode(qkv, kCache, vCache, position, heads, headDim, sampleScale);
     }
 
+    /**
+     * TarFlow's affine step with its causal shift: x [B, N, D], params [B, N, 2D] (α | μ, or [B, N, D] holding μ when
+     * {@code withScale} is false); token i ≥ 1 uses row i − 1 of the parameters, token 0 passes unchanged:
+     * {@code z_i = (x_i − μ_{i−1})·exp(−α_{i−1})}. One fused kernel each way.
+     */
+    public static Tensor causalAffine(Tensor x, Tensor params, boolean withScale) {
+        return CouplingOps.causalAffine(x, params, withScale);
+    }
+
     // =====================================================================================================
     // shape and movement
 

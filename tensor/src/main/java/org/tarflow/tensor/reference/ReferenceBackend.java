@@ -456,6 +456,66 @@ public final class ReferenceBackend implements Backend {
                 vCache.offset(), position, sampleScale, data(out), out.offset());
     }
 
+    // ---------------------------------------------------------------- flow
+
+    @Override
+    public void causalAffine(Tensor x, Tensor p, int batch, int tokens, int dim, boolean withScale, Tensor z) {
+        double[] xs = data(x);
+        double[] ps = data(p);
+        double[] zs = data(z);
+        int pw = withScale ? 2 * dim : dim;
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < tokens; i++) {
+                for (int d = 0; d < dim; d++) {
+                    int xi = x.offset() + (b * tokens + i) * dim + d;
+                    double v = xs[xi];
+                    if (i > 0) {
+                        int row = p.offset() + (b * tokens + i - 1) * pw;
+                        double alpha = withScale ? ps[row + d] : 0.0;
+                        double mu = ps[row + (withScale ? dim : 0) + d];
+                        v = (v - mu) * Math.exp(-alpha);
+                    }
+                    zs[z.offset() + (b * tokens + i) * dim + d] = v;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void causalAffineBackward(Tensor p, Tensor z, Tensor gz, int batch, int tokens, int dim, boolean withScale,
+                                     Tensor gx, Tensor gp) {
+        double[] ps = data(p);
+        double[] zs = data(z);
+        double[] gzs = data(gz);
+        double[] gxs = data(gx);
+        double[] gps = data(gp);
+        int pw = withScale ? 2 * dim : dim;
+        for (int b = 0; b < batch; b++) {
+            for (int c = 0; c < pw; c++) {
+                gps[gp.offset() + (b * tokens + tokens - 1) * pw + c] = 0; // the last row predicts nothing
+            }
+            for (int i = 0; i < tokens; i++) {
+                for (int d = 0; d < dim; d++) {
+                    int zi = (b * tokens + i) * dim + d;
+                    double g = gzs[gz.offset() + zi];
+                    if (i == 0) {
+                        gxs[gx.offset() + zi] = g;
+                        continue;
+                    }
+                    int row = (b * tokens + i - 1) * pw;
+                    double scale = withScale ? Math.exp(-ps[p.offset() + row + d]) : 1.0;
+                    gxs[gx.offset() + zi] = g * scale;
+                    if (withScale) {
+                        gps[gp.offset() + row + d] = -g * zs[z.offset() + zi];
+                        gps[gp.offset() + row + dim + d] = -g * scale;
+                    } else {
+                        gps[gp.offset() + row + d] = -g;
+                    }
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- optimiser
 
     @Override

@@ -316,6 +316,54 @@ public abstract class BackendConformanceSuite {
         }
     }
 
+    // ------------------------------------------------------------------ flow
+
+    @Test
+    void causalAffine() {
+        int[][] shapes = {{1, 1, 1}, {2, 5, 3}, {3, 49, 16}, {2, 17, 37}};
+        for (int[] s : shapes) {
+            check("causalAffine " + java.util.Arrays.toString(s), ELEMENTWISE,
+                    x -> Tensor.causalAffine(x[0], x[1], true), Input.of(s), Input.of(s[0], s[1], 2 * s[2]));
+            check("causalAffine shift-only " + java.util.Arrays.toString(s), ELEMENTWISE,
+                    x -> Tensor.causalAffine(x[0], x[1], false), Input.of(s), Input.of(s));
+        }
+    }
+
+    /** The fused op equals the composite of shift, slices, exp and arithmetic it replaces, values and gradients. */
+    @Test
+    void causalAffineEqualsItsComposite() {
+        Random rng = new Random(13);
+        int b = 2;
+        int n = 7;
+        int d = 5;
+        float[] xv = OpCheck.draw(rng, Input.of(b, n, d));
+        float[] pv = OpCheck.draw(rng, Input.of(b, n, 2 * d));
+        float[] w = OpCheck.draw(rng, Input.of(b, n, d));
+        double[][] results = new double[2][];
+        double[][] gradX = new double[2][];
+        double[][] gradP = new double[2][];
+        for (int k = 0; k < 2; k++) {
+            try (MemoryScope s = MemoryScope.open()) {
+                Tensor x = Tensor.of(backend(), xv, b, n, d).requiresGrad(true);
+                Tensor p = Tensor.of(backend(), pv, b, n, 2 * d).requiresGrad(true);
+                Tensor z;
+                if (k == 0) {
+                    z = Tensor.causalAffine(x, p, true);
+                } else {
+                    Tensor o = p.shift(1, 1);
+                    z = x.sub(o.slice(2, d, 2 * d)).mul(o.slice(2, 0, d).neg().exp());
+                }
+                z.mul(Tensor.of(backend(), w, b, n, d)).sum().backward();
+                results[k] = z.toDoubleArray();
+                gradX[k] = x.grad().toDoubleArray();
+                gradP[k] = p.grad().toDoubleArray();
+            }
+        }
+        OpCheck.compare("causalAffine vs composite", backend().name(), "output", results[0], results[1], 1e-6);
+        OpCheck.compare("causalAffine vs composite", backend().name(), "grad x", gradX[0], gradX[1], 1e-6);
+        OpCheck.compare("causalAffine vs composite", backend().name(), "grad p", gradP[0], gradP[1], 1e-6);
+    }
+
     // ------------------------------------------------------------------ optimiser
 
     @Test
