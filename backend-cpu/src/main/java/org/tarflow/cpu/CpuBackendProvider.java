@@ -31,4 +31,22 @@ public final class CpuBackendProvider implements BackendProvider {
     public Backend create() {
         return new CpuBackend();
     }
+
+    @Override
+    public java.util.List<String> devices() {
+        String reason = unavailableReason();
+        if (reason != null) {
+            return java.util.List.of(reason);
+        }
+        return java.util.List.of(Runtime.getRuntime().availableProcessors() + " hardware threads ("
+                + System.getProperty("os.arch") + "), Vector API preferred width "
+                + VectorWidth.preferredBits() + " bits; " + CpuConfig.defaultThreads() + " worker threads by default");
+    }
+
+    /** Kept in its own class so that the provider itself never touches the Vector API. */
+    private static final class VectorWidth {
+        static int preferredBits() {
+            return Simd.F.vectorBitSize();
+        }
+    }
 }

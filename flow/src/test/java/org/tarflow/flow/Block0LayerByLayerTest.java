@@ -21,7 +21,7 @@ class Block0LayerByLayerTest {
 
     private static void check(String variant, String name, Tensor got) {
         Npy.Array want = Golden.npy(variant, "block0/" + name + ".npy");
-        GoldenParityTest.assertClose(variant + " block0 " + name, got.toDoubleArray(), want.asDoubles(), 1e-5, true);
+        GoldenChecks.assertClose(variant + " block0 " + name, got.toDoubleArray(), want.asDoubles(), 1e-5, true);
     }
 
     @Test

@@ -18,4 +18,9 @@ public interface BackendProvider {
 
     /** Creates the backend; called at most once per process by {@link Backends}. */
     Backend create();
+
+    /** Lines describing the devices this backend could run on (for {@code tarflow devices}). */
+    default java.util.List<String> devices() {
+        return java.util.List.of();
+    }
 }

@@ -24,4 +24,9 @@ public final class ReferenceBackendProvider implements BackendProvider {
     public Backend create() {
         return new ReferenceBackend();
     }
+
+    @Override
+    public java.util.List<String> devices() {
+        return java.util.List.of("plain Java loops in float64 on the calling thread (the semantics, not for speed)");
+    }
 }

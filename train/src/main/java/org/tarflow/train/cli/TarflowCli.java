@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
                 + " Every command takes --backend cpu|opencl|reference and --help.",
             ""},
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, EncodeCommand.class, SampleCommand.class, DenoiseCommand.class, ClassifyCommand.class,
-            CommandLine.HelpCommand.class})
+            DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class TarflowCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
