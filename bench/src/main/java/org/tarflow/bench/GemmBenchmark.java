@@ -30,7 +30,7 @@ import org.tarflow.tensor.reference.ReferenceBackend;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class GemmBenchmark {
     /** name:m×n×k[:tA][:tB]. */
     @Param({"square:256x256x256", "square:512x512x512", "square:1024x1024x1024", "square:2048x2048x2048",
@@ -92,7 +92,7 @@ public class GemmBenchmark {
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
     @Warmup(iterations = 1, time = 2)
     @Measurement(iterations = 3, time = 2)
-    @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+    @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
     public static class Reference {
         @Param({"square:256x256x256"})
         public String shape;
