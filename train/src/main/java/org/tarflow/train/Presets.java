@@ -24,8 +24,9 @@ public final class Presets {
                         60, 1e-3, 10, seed, 20, 0);
             case "mnist":
                 // the demo model: the reference's architecture at 2 layers per block, sized for minutes on a CPU
+                // lr 2e-3 (the recipe's) beat 1e-3 at batch 64 after 1,300 steps: loss -1.543 vs -1.499, cleaner digits
                 return base(name, data, ModelConfig.of(channels, imgSize, patchFor(imgSize, 4), 128, 4, 2, classes), 64,
-                        epochs(5, datasetSize, 64), 1e-3, 300, seed, 500, 500);
+                        epochs(5, datasetSize, 64), 2e-3, 300, seed, 500, 500);
             case "mnist-paper":
                 // the reference's MNIST recipe: patch 4, width 128, 4 blocks x 4 layers, sigma 0.1, batch 256, lr 2e-3,
                 // 100 epochs with one epoch of warm-up
