@@ -72,6 +72,61 @@ final class Gemm {
     /** One product; team null means the calling thread does all of it. */
     private static void single(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias,
                                int biasOff, float[] c, int cOff) {
+        if (team != null && team.size() > 1 && s.k() >= 2 * KC && s.k() >= 4L * Math.max(s.m(), s.n())) {
+            splitK(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff);
+        } else {
+            range(team, s, 0, s.k(), a, aOff, b, bOff, bias, biasOff, c, cOff);
+        }
+    }
+
+    private static final ThreadLocal<float[][]> SPLIT_K = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * Deep products with a small result (weight gradients: k = batch·tokens) split k across threads: each thread
+     * computes its share of the sum into its own buffer without synchronising per k slice, then the shares are added.
+     * Splitting m or n instead leaves too few tasks and a barrier per k slice.
+     */
+    private static void splitK(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias,
+                               int biasOff, float[] c, int cOff) {
+        int parts = team.size();
+        int mn = s.m() * s.n();
+        float[] partial = grow(SPLIT_K, parts * mn);
+        GemmSpec plain = new GemmSpec(1, s.m(), s.n(), s.k(), s.transA(), s.transB(), 0, 0, 0, 1.0, false);
+        int slices = (s.k() + KC - 1) / KC;
+        team.run(parts, t -> {
+            int from = (int) ((long) slices * t / parts) * KC;
+            int to = Math.min(s.k(), (int) ((long) slices * (t + 1) / parts) * KC);
+            if (from < to) {
+                range(null, plain, from, to, a, aOff, b, bOff, null, 0, partial, t * mn);
+            } else {
+                java.util.Arrays.fill(partial, t * mn, (t + 1) * mn, 0f);
+            }
+        });
+        float alpha = (float) s.alpha();
+        int n = s.n();
+        team.run(parts, t -> {
+            int r0 = s.m() * t / parts;
+            int r1 = s.m() * (t + 1) / parts;
+            for (int i = r0 * n; i < r1 * n; i++) {
+                float v = 0f;
+                for (int q = 0; q < parts; q++) {
+                    v += partial[q * mn + i];
+                }
+                v *= alpha;
+                if (s.accumulate()) {
+                    v += c[cOff + i];
+                }
+                if (bias != null) {
+                    v += bias[biasOff + i % n];
+                }
+                c[cOff + i] = v;
+            }
+        });
+    }
+
+    /** The product restricted to k in [kFrom, kTo): C = alpha·op(A)·op(B) over that range (+ C) (+ bias). */
+    private static void range(ThreadTeam team, GemmSpec s, int kFrom, int kTo, float[] a, int aOff, float[] b,
+                              int bOff, float[] bias, int biasOff, float[] c, int cOff) {
         final int m = s.m();
         final int n = s.n();
         final int k = s.k();
@@ -93,10 +148,10 @@ final class Gemm {
         final int lda = s.lda();
         final int rs = s.transA() ? 1 : lda;
         final int ks = s.transA() ? lda : 1;
-        for (int pc = 0; pc < k; pc += KC) {
-            final int kc = Math.min(KC, k - pc);
+        for (int pc = kFrom; pc < kTo; pc += KC) {
+            final int kc = Math.min(KC, kTo - pc);
             final int p0 = pc;
-            final boolean first = pc == 0;
+            final boolean first = pc == kFrom;
             if (team == null) {
                 for (int js = 0; js < strips; js++) {
                     packB(s, b, bOff, p0, kc, js, packB);

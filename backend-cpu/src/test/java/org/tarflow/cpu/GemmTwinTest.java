@@ -15,7 +15,8 @@ class GemmTwinTest {
     @Test
     void simdMatchesScalarTwinAcrossBlockingBoundaries() {
         Random rng = new Random(3);
-        int[][] sizes = {{1, 1, 1}, {7, 33, 5}, {129, 65, 300}, {300, 70, 600}, {64, 384, 128}, {3, 1000, 17}};
+        int[][] sizes = {{1, 1, 1}, {7, 33, 5}, {129, 65, 300}, {300, 70, 600}, {64, 384, 128}, {3, 1000, 17},
+            {21, 37, 1500}}; // the last one takes the split-k path on two threads
         ThreadTeam[] teams = {new ThreadTeam(1), new ThreadTeam(2)};
         for (int[] sz : sizes) {
             for (int flags = 0; flags < 16; flags++) {
