@@ -48,9 +48,14 @@ public final class Trainer {
     public static final String METRICS = "metrics.jsonl";
     public static final String LOSS_PLOT = "loss.png";
     public static final String SAMPLES = "samples.png";
-    /** Steps before a time-bounded run measures its speed (the JIT needs the first ones). */
-    static final int CALIBRATION_START = 10;
-    static final int CALIBRATION_END = 25;
+    /**
+     * A time-bounded run measures its speed over the second half of its first {@code b} steps, b = warm-up length
+     * clamped to [60, 280], and fixes its length at step b: late enough that the JIT has compiled the kernels (the
+     * first steps run several times slower), and inside the warm-up, before the cosine needs the total.
+     */
+    static long calibrationEnd(long warmupSteps) {
+        return Math.max(60, Math.min(280, warmupSteps));
+    }
 
     /**
      * What a finished (or stopped) run reports: steps done, the last loss, the mean loss of the last 100 steps, the
@@ -176,11 +181,12 @@ public final class Trainer {
                     log.accept("step " + (step - 1) + ": gradients not finite (loss " + loss + "); step skipped ("
                             + opt.skipped() + " so far)");
                 }
-                if (timed && step - start == CALIBRATION_START) {
+                long calibEnd = calibrationEnd(cfg.warmupSteps());
+                if (timed && step - start == calibEnd / 2) {
                     calibrationStart = System.nanoTime();
                 }
-                if (timed && step - start == CALIBRATION_END) {
-                    double perStep = (System.nanoTime() - calibrationStart) / 1e9 / (CALIBRATION_END - CALIBRATION_START);
+                if (timed && step - start == calibEnd) {
+                    double perStep = (System.nanoTime() - calibrationStart) / 1e9 / (calibEnd - calibEnd / 2);
                     double remaining = cfg.maxMinutes() * 60 - (System.nanoTime() - runStart) / 1e9;
                     total = Math.max(step + 1, step + (long) (remaining / perStep));
                     cfg = cfg.withSteps(total);
