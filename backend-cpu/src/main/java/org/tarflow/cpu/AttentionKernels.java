@@ -1,7 +1,6 @@
 package org.tarflow.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.tarflow.tensor.AttentionSpec;
 
@@ -49,7 +48,7 @@ final class AttentionKernels {
             for (; i < bound; i += L) {
                 acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
             }
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = Simd.sumLanes(acc);
         }
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
@@ -120,7 +119,7 @@ final class AttentionKernels {
                 e.intoArray(s, j);
                 acc = acc.add(e);
             }
-            return acc.reduceLanes(VectorOperators.ADD);
+            return Simd.sumLanes(acc);
         }
         for (int j = 0; j < visible; j++) {
             s[j] = VecMath.exp(s[j] - shift);

@@ -1,7 +1,6 @@
 package org.tarflow.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.tarflow.tensor.AttentionSpec;
 
@@ -334,7 +333,7 @@ final class AttentionTiles {
             e.intoArray(p, o + j);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Simd.sumLanes(acc);
         float inv = 1f / sum;
         for (int j = 0; j < tp; j += L) {
             FloatVector.fromArray(F, p, o + j).mul(inv).intoArray(p, o + j);
@@ -365,6 +364,6 @@ final class AttentionTiles {
         for (int i = 0; i < n; i += L) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Simd.sumLanes(acc);
     }
 }

@@ -25,7 +25,7 @@ final class Norms {
             for (; i < bound; i += L) {
                 acc = acc.add(FloatVector.fromArray(F, x, o + i));
             }
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = Simd.sumLanes(acc);
         }
         for (; i < n; i++) {
             s += x[o + i];
@@ -47,7 +47,7 @@ final class Norms {
                 FloatVector d = FloatVector.fromArray(F, x, xo + i).sub(mu);
                 acc = d.fma(d, acc);
             }
-            var = acc.reduceLanes(VectorOperators.ADD);
+            var = Simd.sumLanes(acc);
         }
         for (; i < n; i++) {
             float d = x[xo + i] - mu;
@@ -114,8 +114,8 @@ final class Norms {
                 aD = aD.add(d);
                 aDX = d.fma(xh, aDX);
             }
-            sumD = aD.reduceLanes(VectorOperators.ADD);
-            sumDX = aDX.reduceLanes(VectorOperators.ADD);
+            sumD = Simd.sumLanes(aD);
+            sumDX = Simd.sumLanes(aDX);
         }
         for (; i < n; i++) {
             float xh = (x[xo + i] - mu) * inv;
@@ -177,7 +177,7 @@ final class Norms {
                 e.intoArray(y, yo + i);
                 acc = acc.add(e);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Simd.sumLanes(acc);
         }
         for (; i < n; i++) {
             float e = VecMath.exp(x[xo + i] - max);
@@ -207,7 +207,7 @@ final class Norms {
             for (; i < bound; i += L) {
                 acc = FloatVector.fromArray(F, y, yo + i).fma(FloatVector.fromArray(F, gy, gyo + i), acc);
             }
-            dot = acc.reduceLanes(VectorOperators.ADD);
+            dot = Simd.sumLanes(acc);
         }
         for (; i < n; i++) {
             dot += y[yo + i] * gy[gyo + i];

@@ -31,7 +31,7 @@ final class Reductions {
                 for (; i < bound; i += L) {
                     acc = acc.add(FloatVector.fromArray(F, x, o + b0 + i));
                 }
-                part = acc.reduceLanes(VectorOperators.ADD);
+                part = Simd.sumLanes(acc);
             }
             for (; i < len; i++) {
                 part += x[o + b0 + i];
@@ -97,8 +97,8 @@ final class Reductions {
                     vs2 = v.fma(v, vs2);
                     vmax = vmax.max(v.abs());
                 }
-                s = vs.reduceLanes(VectorOperators.ADD);
-                s2 = vs2.reduceLanes(VectorOperators.ADD);
+                s = Simd.sumLanes(vs);
+                s2 = Simd.sumLanes(vs2);
                 maxAbs = Math.max(maxAbs, vmax.reduceLanes(VectorOperators.MAX));
             }
             for (; i < len; i++) {
