@@ -48,7 +48,8 @@ final class AttentionKernels {
             for (; i < bound; i += L) {
                 acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
             }
-            s = Simd.sumLanes(acc);
+            acc.intoArray(Simd.lanes(), 0);
+            s = Simd.addLanesInOrder();
         }
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
@@ -119,7 +120,8 @@ final class AttentionKernels {
                 e.intoArray(s, j);
                 acc = acc.add(e);
             }
-            return Simd.sumLanes(acc);
+            acc.intoArray(Simd.lanes(), 0);
+            return Simd.addLanesInOrder();
         }
         for (int j = 0; j < visible; j++) {
             s[j] = VecMath.exp(s[j] - shift);

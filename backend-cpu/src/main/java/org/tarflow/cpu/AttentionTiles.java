@@ -333,7 +333,8 @@ final class AttentionTiles {
             e.intoArray(p, o + j);
             acc = acc.add(e);
         }
-        float sum = Simd.sumLanes(acc);
+        acc.intoArray(Simd.lanes(), 0);
+        float sum = Simd.addLanesInOrder();
         float inv = 1f / sum;
         for (int j = 0; j < tp; j += L) {
             FloatVector.fromArray(F, p, o + j).mul(inv).intoArray(p, o + j);
@@ -364,6 +365,7 @@ final class AttentionTiles {
         for (int i = 0; i < n; i += L) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        return Simd.sumLanes(acc);
+        acc.intoArray(Simd.lanes(), 0);
+        return Simd.addLanesInOrder();
     }
 }

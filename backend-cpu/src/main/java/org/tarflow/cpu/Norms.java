@@ -25,7 +25,8 @@ final class Norms {
             for (; i < bound; i += L) {
                 acc = acc.add(FloatVector.fromArray(F, x, o + i));
             }
-            s = Simd.sumLanes(acc);
+            acc.intoArray(Simd.lanes(), 0);
+            s = Simd.addLanesInOrder();
         }
         for (; i < n; i++) {
             s += x[o + i];
@@ -47,7 +48,8 @@ final class Norms {
                 FloatVector d = FloatVector.fromArray(F, x, xo + i).sub(mu);
                 acc = d.fma(d, acc);
             }
-            var = Simd.sumLanes(acc);
+            acc.intoArray(Simd.lanes(), 0);
+            var = Simd.addLanesInOrder();
         }
         for (; i < n; i++) {
             float d = x[xo + i] - mu;
@@ -114,8 +116,10 @@ final class Norms {
                 aD = aD.add(d);
                 aDX = d.fma(xh, aDX);
             }
-            sumD = Simd.sumLanes(aD);
-            sumDX = Simd.sumLanes(aDX);
+            aD.intoArray(Simd.lanes(), 0);
+            sumD = Simd.addLanesInOrder();
+            aDX.intoArray(Simd.lanes(), 0);
+            sumDX = Simd.addLanesInOrder();
         }
         for (; i < n; i++) {
             float xh = (x[xo + i] - mu) * inv;
@@ -177,7 +181,8 @@ final class Norms {
                 e.intoArray(y, yo + i);
                 acc = acc.add(e);
             }
-            sum = Simd.sumLanes(acc);
+            acc.intoArray(Simd.lanes(), 0);
+            sum = Simd.addLanesInOrder();
         }
         for (; i < n; i++) {
             float e = VecMath.exp(x[xo + i] - max);
@@ -207,7 +212,8 @@ final class Norms {
             for (; i < bound; i += L) {
                 acc = FloatVector.fromArray(F, y, yo + i).fma(FloatVector.fromArray(F, gy, gyo + i), acc);
             }
-            dot = Simd.sumLanes(acc);
+            acc.intoArray(Simd.lanes(), 0);
+            dot = Simd.addLanesInOrder();
         }
         for (; i < n; i++) {
             dot += y[yo + i] * gy[gyo + i];

@@ -31,7 +31,8 @@ final class Reductions {
                 for (; i < bound; i += L) {
                     acc = acc.add(FloatVector.fromArray(F, x, o + b0 + i));
                 }
-                part = Simd.sumLanes(acc);
+                acc.intoArray(Simd.lanes(), 0);
+                part = Simd.addLanesInOrder();
             }
             for (; i < len; i++) {
                 part += x[o + b0 + i];
@@ -97,8 +98,10 @@ final class Reductions {
                     vs2 = v.fma(v, vs2);
                     vmax = vmax.max(v.abs());
                 }
-                s = Simd.sumLanes(vs);
-                s2 = Simd.sumLanes(vs2);
+                vs.intoArray(Simd.lanes(), 0);
+                s = Simd.addLanesInOrder();
+                vs2.intoArray(Simd.lanes(), 0);
+                s2 = Simd.addLanesInOrder();
                 maxAbs = Math.max(maxAbs, vmax.reduceLanes(VectorOperators.MAX));
             }
             for (; i < len; i++) {
