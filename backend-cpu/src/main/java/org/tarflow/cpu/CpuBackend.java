@@ -24,6 +24,7 @@ public final class CpuBackend implements Backend {
     private final LayerNormBackward layerNormBackward = new LayerNormBackward();
 
     public CpuBackend(int threads, boolean simd) {
+        JitDirectives.install();
         this.team = new ThreadTeam(threads);
         this.simd = simd;
     }
