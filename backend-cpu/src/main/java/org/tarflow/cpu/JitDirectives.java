@@ -11,8 +11,8 @@ import javax.management.ObjectName;
  * intrinsified and every vector is boxed; C2 normally inlines these helpers, but not always (a helper compiled early
  * and grown too big for the inlining budget stays out of line), which made a training step allocate megabytes of
  * short-lived vector objects in some runs. Installed through the DiagnosticCommand MBean
- * ({@code Compiler.directives_add}); on a JVM without it nothing happens. The launcher passes the equivalent
- * {@code -XX:CompileCommand=inline} as well.
+ * ({@code Compiler.directives_add}); on a JVM without it nothing happens. {@code -Dtarflow.cpu.jitDirectives=false}
+ * leaves the JIT alone.
  */
 final class JitDirectives {
     static final String DIRECTIVES = "[{ match: \"*.*\", inline: [\"+org/tarflow/cpu/VecMath.*\"] }]";
@@ -26,6 +26,9 @@ final class JitDirectives {
             return;
         }
         installed = true;
+        if ("false".equalsIgnoreCase(System.getProperty("tarflow.cpu.jitDirectives", "true"))) {
+            return;
+        }
         try {
             Path f = Files.createTempFile("tarflow-jit", ".json");
             Files.writeString(f, DIRECTIVES);
