@@ -48,8 +48,7 @@ final class AttentionKernels {
             for (; i < bound; i += L) {
                 acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
             }
-            acc.intoArray(Simd.lanes(), 0);
-            s = Simd.addLanesInOrder();
+            s = VecMath.sumLanes(acc);
         }
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
@@ -120,8 +119,7 @@ final class AttentionKernels {
                 e.intoArray(s, j);
                 acc = acc.add(e);
             }
-            acc.intoArray(Simd.lanes(), 0);
-            return Simd.addLanesInOrder();
+            return VecMath.sumLanes(acc);
         }
         for (int j = 0; j < visible; j++) {
             s[j] = VecMath.exp(s[j] - shift);

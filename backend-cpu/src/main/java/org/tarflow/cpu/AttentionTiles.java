@@ -1,6 +1,7 @@
 package org.tarflow.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.tarflow.tensor.AttentionSpec;
 
@@ -49,16 +50,27 @@ final class AttentionTiles {
         return (t + TILE_COLS - 1) / TILE_COLS * TILE_COLS;
     }
 
-    /** dst[e·tp + j] = src[base + j·stride + e], zero for j ≥ t. */
+    private static final ThreadLocal<int[]> GATHER = ThreadLocal.withInitial(() -> new int[L + 1]);
+
+    /** dst[e·tp + j] = src[base + j·stride + e], zero for j ≥ t. Whole vectors of j are gathered (L rows at once). */
     private static void transpose(float[] src, int base, int stride, int t, int d, float[] dst, int tp) {
-        for (int j = 0; j < t; j++) {
-            int row = base + j * stride;
-            for (int e = 0; e < d; e++) {
-                dst[e * tp + j] = src[row + e];
+        int[] rows = GATHER.get();
+        if (rows[L] != stride || rows[1] != stride) {
+            for (int l = 0; l < L; l++) {
+                rows[l] = l * stride;
             }
+            rows[L] = stride;
         }
+        int full = t / L * L;
         for (int e = 0; e < d; e++) {
-            java.util.Arrays.fill(dst, e * tp + t, e * tp + tp, 0f);
+            int out = e * tp;
+            for (int j = 0; j < full; j += L) {
+                FloatVector.fromArray(F, src, base + j * stride + e, rows, 0).intoArray(dst, out + j);
+            }
+            for (int j = full; j < t; j++) {
+                dst[out + j] = src[base + j * stride + e];
+            }
+            java.util.Arrays.fill(dst, out + t, out + tp, 0f);
         }
     }
 
@@ -85,7 +97,7 @@ final class AttentionTiles {
         int lseRow = lo + (b * sp.heads() + h) * t;
         for (int i = 0; i < t; i++) {
             int visible = sp.causal() ? i + 1 : t;
-            lse[lseRow + i] = softmaxRow(p, i * tp, visible, tp);
+            lse[lseRow + i] = softmaxRow(p, i * tp, visible);
         }
         int orow = oo + b * t * c + h * d;
         for (int i0 = 0; i0 < t; i0 += 4) {
@@ -132,7 +144,7 @@ final class AttentionTiles {
         for (int i = 0; i < t; i++) {
             int visible = sp.causal() ? i + 1 : t;
             float dd = dot(gOut, dobase + i * c, out, obase + i * c, d);
-            probabilitiesAndScoreGradient(p, dp, i * tp, visible, tp, lse[lseRow + i], dd);
+            probabilitiesAndScoreGradient(p, dp, i * tp, visible, lse[lseRow + i], dd);
         }
         for (int i0 = 0; i0 < t; i0 += 4) {
             int rows = Math.min(4, t - i0);
@@ -316,27 +328,38 @@ final class AttentionTiles {
     }
 
     /**
-     * In place on one row of scores: p[j] = softmax for j < visible, 0 for visible ≤ j < tp. Returns the row's
-     * log-sum-exp.
+     * How far a score row of {@code visible} keys is evaluated: to whole vectors, and to at least the end of its
+     * 4-row block's diagonal tile, which is as far as the products after it read (row i of block i0 reads keys below
+     * i0 + 4 ≤ this limit for every i ≥ i0; column j of the transposed products likewise only meets rows i ≥ j − 3).
      */
-    private static float softmaxRow(float[] p, int o, int visible, int tp) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < visible; j++) {
-            max = Math.max(max, p[o + j]);
-        }
-        for (int j = visible; j < tp; j++) {
+    static int rowLimit(int visible) {
+        int q = Math.max(L, 4);
+        return (visible + q - 1) / q * q;
+    }
+
+    /**
+     * In place on one row of scores: p[j] = softmax for j < visible, 0 for visible ≤ j < {@link #rowLimit}. Returns
+     * the row's log-sum-exp.
+     */
+    private static float softmaxRow(float[] p, int o, int visible) {
+        int lim = rowLimit(visible);
+        for (int j = visible; j < lim; j++) {
             p[o + j] = Float.NEGATIVE_INFINITY;
         }
+        FloatVector mv = FloatVector.fromArray(F, p, o);
+        for (int j = L; j < lim; j += L) {
+            mv = mv.max(FloatVector.fromArray(F, p, o + j));
+        }
+        float max = mv.reduceLanes(VectorOperators.MAX); // exact in any order
         FloatVector acc = FloatVector.zero(F);
-        for (int j = 0; j < tp; j += L) {
+        for (int j = 0; j < lim; j += L) {
             FloatVector e = VecMath.exp(FloatVector.fromArray(F, p, o + j).sub(max));
             e.intoArray(p, o + j);
             acc = acc.add(e);
         }
-        acc.intoArray(Simd.lanes(), 0);
-        float sum = Simd.addLanesInOrder();
+        float sum = VecMath.sumLanes(acc);
         float inv = 1f / sum;
-        for (int j = 0; j < tp; j += L) {
+        for (int j = 0; j < lim; j += L) {
             FloatVector.fromArray(F, p, o + j).mul(inv).intoArray(p, o + j);
         }
         return max + (float) Math.log(sum);
@@ -346,18 +369,19 @@ final class AttentionTiles {
      * One row of the backward pass, in place: p[j] ← exp(p[j] − lse) (the probabilities, 0 past {@code visible}),
      * dp[j] ← p[j]·(dp[j] − D) (the score gradient).
      */
-    private static void probabilitiesAndScoreGradient(float[] p, float[] dp, int o, int visible, int tp, float lse,
+    private static void probabilitiesAndScoreGradient(float[] p, float[] dp, int o, int visible, float lse,
                                                       float dd) {
-        for (int j = visible; j < tp; j++) {
+        int lim = rowLimit(visible);
+        for (int j = visible; j < lim; j++) {
             p[o + j] = Float.NEGATIVE_INFINITY;
         }
-        for (int j = 0; j < tp; j += L) {
+        for (int j = 0; j < lim; j += L) {
             FloatVector pv = VecMath.exp(FloatVector.fromArray(F, p, o + j).sub(lse));
             pv.intoArray(p, o + j);
             pv.mul(FloatVector.fromArray(F, dp, o + j).sub(dd)).intoArray(dp, o + j);
         }
         // past the causal limit dp holds stale scratch: force exact zeros (0·NaN would not be zero)
-        java.util.Arrays.fill(dp, o + visible, o + tp, 0f);
+        java.util.Arrays.fill(dp, o + visible, o + lim, 0f);
     }
 
     private static float dot(float[] a, int ao, float[] b, int bo, int n) {
@@ -365,7 +389,6 @@ final class AttentionTiles {
         for (int i = 0; i < n; i += L) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        acc.intoArray(Simd.lanes(), 0);
-        return Simd.addLanesInOrder();
+        return VecMath.sumLanes(acc);
     }
 }

@@ -240,6 +240,16 @@ final class Gemm {
                     d += NR;
                 }
             }
+        } else if (nr == NR) {
+            // B is [n, k]: column j of op(B) is row j of B. A full strip is gathered one k step at a time (16 rows
+            // per gather): the scalar transpose below cost a quarter of a forward-pass GEMM.
+            int[] rows = rowIndex(ldb);
+            int src = bOff + j0 * ldb + p0;
+            for (int p = 0; p < kc; p++) {
+                FloatVector.fromArray(F, b, src + p, rows, 0).intoArray(dst, d);
+                FloatVector.fromArray(F, b, src + p, rows, L).intoArray(dst, d + L);
+                d += NR;
+            }
         } else {
             // B is [n, k]: column j of op(B) is row j of B
             for (int jj = 0; jj < NR; jj++) {
@@ -255,6 +265,20 @@ final class Gemm {
                 }
             }
         }
+    }
+
+    private static final ThreadLocal<int[]> ROW_INDEX = ThreadLocal.withInitial(() -> new int[NR + 1]);
+
+    /** {0, ldb, 2·ldb, ...} for gathering NR rows of B; the last slot remembers ldb. */
+    private static int[] rowIndex(int ldb) {
+        int[] idx = ROW_INDEX.get();
+        if (idx[NR] != ldb || idx[1] != ldb) {
+            for (int j = 0; j < NR; j++) {
+                idx[j] = j * ldb;
+            }
+            idx[NR] = ldb;
+        }
+        return idx;
     }
 
     /**

@@ -25,8 +25,7 @@ final class Norms {
             for (; i < bound; i += L) {
                 acc = acc.add(FloatVector.fromArray(F, x, o + i));
             }
-            acc.intoArray(Simd.lanes(), 0);
-            s = Simd.addLanesInOrder();
+            s = VecMath.sumLanes(acc);
         }
         for (; i < n; i++) {
             s += x[o + i];
@@ -48,8 +47,7 @@ final class Norms {
                 FloatVector d = FloatVector.fromArray(F, x, xo + i).sub(mu);
                 acc = d.fma(d, acc);
             }
-            acc.intoArray(Simd.lanes(), 0);
-            var = Simd.addLanesInOrder();
+            var = VecMath.sumLanes(acc);
         }
         for (; i < n; i++) {
             float d = x[xo + i] - mu;
@@ -116,10 +114,8 @@ final class Norms {
                 aD = aD.add(d);
                 aDX = d.fma(xh, aDX);
             }
-            aD.intoArray(Simd.lanes(), 0);
-            sumD = Simd.addLanesInOrder();
-            aDX.intoArray(Simd.lanes(), 0);
-            sumDX = Simd.addLanesInOrder();
+            sumD = VecMath.sumLanes(aD);
+            sumDX = VecMath.sumLanes(aDX);
         }
         for (; i < n; i++) {
             float xh = (x[xo + i] - mu) * inv;
@@ -181,8 +177,7 @@ final class Norms {
                 e.intoArray(y, yo + i);
                 acc = acc.add(e);
             }
-            acc.intoArray(Simd.lanes(), 0);
-            sum = Simd.addLanesInOrder();
+            sum = VecMath.sumLanes(acc);
         }
         for (; i < n; i++) {
             float e = VecMath.exp(x[xo + i] - max);
@@ -212,8 +207,7 @@ final class Norms {
             for (; i < bound; i += L) {
                 acc = FloatVector.fromArray(F, y, yo + i).fma(FloatVector.fromArray(F, gy, gyo + i), acc);
             }
-            acc.intoArray(Simd.lanes(), 0);
-            dot = Simd.addLanesInOrder();
+            dot = VecMath.sumLanes(acc);
         }
         for (; i < n; i++) {
             dot += y[yo + i] * gy[gyo + i];

@@ -31,8 +31,7 @@ final class Reductions {
                 for (; i < bound; i += L) {
                     acc = acc.add(FloatVector.fromArray(F, x, o + b0 + i));
                 }
-                acc.intoArray(Simd.lanes(), 0);
-                part = Simd.addLanesInOrder();
+                part = VecMath.sumLanes(acc);
             }
             for (; i < len; i++) {
                 part += x[o + b0 + i];
@@ -98,10 +97,8 @@ final class Reductions {
                     vs2 = v.fma(v, vs2);
                     vmax = vmax.max(v.abs());
                 }
-                vs.intoArray(Simd.lanes(), 0);
-                s = Simd.addLanesInOrder();
-                vs2.intoArray(Simd.lanes(), 0);
-                s2 = Simd.addLanesInOrder();
+                s = VecMath.sumLanes(vs);
+                s2 = VecMath.sumLanes(vs2);
                 maxAbs = Math.max(maxAbs, vmax.reduceLanes(VectorOperators.MAX));
             }
             for (; i < len; i++) {

@@ -37,6 +37,31 @@ class VecMathTest {
     }
 
     @Test
+    void laneSumsAddInTheSameFixedTreeAsTheirScalarTwin() {
+        java.util.Random rng = new java.util.Random(4);
+        for (int trial = 0; trial < 10_000; trial++) {
+            float[] lanes = new float[Simd.L];
+            for (int i = 0; i < lanes.length; i++) {
+                // mixed magnitudes, so that a different order of additions would round differently
+                lanes[i] = (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(9) - 4));
+            }
+            float tree = VecMath.sumLanes(FloatVector.fromArray(Simd.F, lanes, 0));
+            assertEquals(Float.floatToIntBits(VecMath.sumLanes(lanes)), Float.floatToIntBits(tree),
+                    () -> "lanes " + java.util.Arrays.toString(lanes));
+            double exact = 0;
+            for (float x : lanes) {
+                exact += x;
+            }
+            double scale = 0;
+            for (float x : lanes) {
+                scale += Math.abs(x);
+            }
+            // L − 1 roundings at most, each within 2^-24 of a partial sum bounded by Σ|x|
+            assertTrue(Math.abs(tree - exact) <= Simd.L * 0x1p-24 * scale, "tree sum far from the exact sum");
+        }
+    }
+
+    @Test
     void expIsWithinTwoUlpsAndHandlesTheEdges() {
         float[] x = grid(-87.3f, 88.7f, 100_003);
         float[] v = vector(x, VecMath::exp);
