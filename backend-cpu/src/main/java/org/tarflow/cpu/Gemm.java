@@ -315,35 +315,37 @@ final class Gemm {
         FloatVector c61 = i1;
         FloatVector c70 = i0;
         FloatVector c71 = i1;
+        // indices written as base + p·step (not running sums) so that C2 can hoist the bounds checks of the
+        // loop: its range-check elimination only sees expressions linear in the loop counter
         for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromArray(F, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(F, bp, bi + L);
-            FloatVector av = FloatVector.broadcast(F, ap[ai]);
+            int ap0 = ai + p * ks;
+            int bp0 = bi + p * NR;
+            FloatVector b0 = FloatVector.fromArray(F, bp, bp0);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bp0 + L);
+            FloatVector av = FloatVector.broadcast(F, ap[ap0]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(F, ap[ai + a1]);
+            av = FloatVector.broadcast(F, ap[ap0 + a1]);
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(F, ap[ai + a2]);
+            av = FloatVector.broadcast(F, ap[ap0 + a2]);
             c20 = av.fma(b0, c20);
             c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(F, ap[ai + a3]);
+            av = FloatVector.broadcast(F, ap[ap0 + a3]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(F, ap[ai + a4]);
+            av = FloatVector.broadcast(F, ap[ap0 + a4]);
             c40 = av.fma(b0, c40);
             c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(F, ap[ai + a5]);
+            av = FloatVector.broadcast(F, ap[ap0 + a5]);
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(F, ap[ai + a6]);
+            av = FloatVector.broadcast(F, ap[ap0 + a6]);
             c60 = av.fma(b0, c60);
             c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(F, ap[ai + a7]);
+            av = FloatVector.broadcast(F, ap[ap0 + a7]);
             c70 = av.fma(b0, c70);
             c71 = av.fma(b1, c71);
-            ai += ks;
-            bi += NR;
         }
         if (add) {
             c00 = c00.add(FloatVector.fromArray(F, out, o));
