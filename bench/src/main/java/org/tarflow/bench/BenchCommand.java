@@ -34,6 +34,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "5", paramLabel = "N", description = "Untimed repetitions first.")
     int warmup;
 
+    @Option(names = "--warmup-seconds", defaultValue = "3", paramLabel = "S",
+            description = "Keep warming up each phase for at least this long, so that kernels called only a few "
+                    + "times per repetition are compiled before timing starts (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
     @Option(names = "--reps", defaultValue = "10", paramLabel = "N", description = "Timed repetitions.")
     int reps;
 
@@ -48,9 +53,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (reps < 1 || warmup < 0) {
-            throw new IllegalArgumentException("--reps must be >= 1 and --warmup >= 0");
+        if (reps < 1 || warmup < 0 || !(warmupSeconds >= 0)) {
+            throw new IllegalArgumentException("--reps must be >= 1, --warmup and --warmup-seconds >= 0");
         }
+        EndToEndBench.Warmup warm = new EndToEndBench.Warmup(warmup, warmupSeconds);
         if (threads != null) {
             System.setProperty("tarflow.threads", Integer.toString(threads));
         }
@@ -77,12 +83,12 @@ public final class BenchCommand implements Callable<Integer> {
             if (profile) {
                 for (String phase : phases) {
                     ProfilingBackend pb = new ProfilingBackend(be, true);
-                    rows.addAll(EndToEndBench.run(w, pb, List.of(phase), warmup, reps, System.err::println));
+                    rows.addAll(EndToEndBench.run(w, pb, List.of(phase), warm, reps, System.err::println));
                     System.err.println("kernels of " + phase + " over the " + reps + " timed repetitions:");
                     System.err.println(pb.report());
                 }
             } else {
-                rows.addAll(EndToEndBench.run(w, be, phases, warmup, reps, System.err::println));
+                rows.addAll(EndToEndBench.run(w, be, phases, warm, reps, System.err::println));
             }
         }
         System.out.print(EndToEndBench.table(rows));

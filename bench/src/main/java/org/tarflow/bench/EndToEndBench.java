@@ -29,6 +29,16 @@ public final class EndToEndBench {
     public record Workload(String name, ModelConfig model, int batch) {
     }
 
+    /**
+     * Untimed repetitions before the timed ones: at least {@code reps} of them and at least {@code seconds} long.
+     * A rep count alone leaves kernels that run once per repetition (the loss's square, say) in the interpreter.
+     */
+    public record Warmup(int reps, double seconds) {
+        public static Warmup of(int reps) {
+            return new Warmup(reps, 0);
+        }
+    }
+
     /** One measured phase. */
     public record Row(String backend, String config, String phase, int batch, int threads, double medianMs,
                       double minMs, double maxMs, double peakRssMib) {
@@ -89,7 +99,7 @@ public final class EndToEndBench {
     }
 
     /** Runs every phase on one backend. */
-    public static List<Row> run(Workload w, Backend be, List<String> phases, int warmup, int reps,
+    public static List<Row> run(Workload w, Backend be, List<String> phases, Warmup warmup, int reps,
                                 java.util.function.Consumer<String> log) {
         TarFlow m = model(w, be);
         AdamW opt = new AdamW(m.parameters(), AdamW.Settings.RECIPE);
@@ -121,19 +131,23 @@ public final class EndToEndBench {
                 case "denoise" -> () -> denoiser.denoise(x, null, 0.1).toFloatArray();
                 default -> throw new IllegalArgumentException("unknown phase '" + phase + "'; phases: " + PHASES);
             };
+            long warmEnd = System.nanoTime() + (long) (warmup.seconds() * 1e9);
+            for (int i = 0; i < warmup.reps() || System.nanoTime() < warmEnd; i++) {
+                try (MemoryScope s = MemoryScope.open()) {
+                    body.run();
+                }
+            }
+            if (be instanceof org.tarflow.tensor.ProfilingBackend pb) {
+                pb.reset(); // profile the timed repetitions only
+            }
             resetPeakRss();
             double[] ms = new double[reps];
-            for (int i = 0; i < warmup + reps; i++) {
-                if (i == warmup && be instanceof org.tarflow.tensor.ProfilingBackend pb) {
-                    pb.reset(); // profile the timed repetitions only
-                }
+            for (int i = 0; i < reps; i++) {
                 long t0 = System.nanoTime();
                 try (MemoryScope s = MemoryScope.open()) {
                     body.run();
                 }
-                if (i >= warmup) {
-                    ms[i - warmup] = (System.nanoTime() - t0) / 1e6;
-                }
+                ms[i] = (System.nanoTime() - t0) / 1e6;
             }
             double[] sorted = ms.clone();
             Arrays.sort(sorted);
