@@ -223,6 +223,10 @@ final class AttentionKernels {
         int slot = (b * cap + position) * c + h * d;
         System.arraycopy(qkv, row + c + h * d, kc, ko + slot, d);
         System.arraycopy(qkv, row + 2 * c + h * d, vc, vo + slot, d);
+        if (simd && d == 4 * L) {
+            decodeFourVectors(sp, b, h, qkv, row + h * d, kc, ko, vc, vo, position, scale, out, oo + b * c + h * d);
+            return;
+        }
         float[][] sc = scratch(0, padded(position + 1));
         float[] s = sc[2];
         for (int j = 0; j <= position; j++) {
@@ -239,5 +243,64 @@ final class AttentionKernels {
         for (int e = 0; e < d; e++) {
             out[orow + e] *= inv;
         }
+    }
+
+    /**
+     * {@link #decode} for heads of exactly four vectors (64 floats with 512-bit vectors), with q and the output row
+     * held in registers: a score is four FMAs and a tree sum, a value row four FMAs, and nothing goes through memory
+     * per key but the cached row itself (the general path stored and reloaded the output row for every key).
+     */
+    private static void decodeFourVectors(AttentionSpec sp, int b, int h, float[] qkv, int qRow, float[] kc, int ko,
+                                          float[] vc, int vo, int position, float scale, float[] out, int orow) {
+        int cap = sp.tokens();
+        int c = sp.width();
+        int n = position + 1;
+        int lim = padded(n);
+        float[] s = scratch(0, lim)[2];
+        FloatVector q0 = FloatVector.fromArray(F, qkv, qRow).mul(scale);
+        FloatVector q1 = FloatVector.fromArray(F, qkv, qRow + L).mul(scale);
+        FloatVector q2 = FloatVector.fromArray(F, qkv, qRow + 2 * L).mul(scale);
+        FloatVector q3 = FloatVector.fromArray(F, qkv, qRow + 3 * L).mul(scale);
+        int kBase = ko + b * cap * c + h * 4 * L;
+        for (int j = 0; j < n; j++) {
+            int k = kBase + j * c;
+            FloatVector acc = q0.mul(FloatVector.fromArray(F, kc, k));
+            acc = q1.fma(FloatVector.fromArray(F, kc, k + L), acc);
+            acc = q2.fma(FloatVector.fromArray(F, kc, k + 2 * L), acc);
+            acc = q3.fma(FloatVector.fromArray(F, kc, k + 3 * L), acc);
+            s[j] = VecMath.sumLanes(acc);
+        }
+        for (int j = n; j < lim; j++) {
+            s[j] = Float.NEGATIVE_INFINITY;
+        }
+        FloatVector mv = FloatVector.fromArray(F, s, 0);
+        for (int j = L; j < lim; j += L) {
+            mv = mv.max(FloatVector.fromArray(F, s, j));
+        }
+        float max = mv.reduceLanes(jdk.incubator.vector.VectorOperators.MAX); // exact in any order
+        FloatVector sum = FloatVector.zero(F);
+        for (int j = 0; j < lim; j += L) {
+            FloatVector e = VecMath.exp(FloatVector.fromArray(F, s, j).sub(max));
+            e.intoArray(s, j);
+            sum = sum.add(e);
+        }
+        float inv = 1f / VecMath.sumLanes(sum);
+        FloatVector o0 = FloatVector.zero(F);
+        FloatVector o1 = FloatVector.zero(F);
+        FloatVector o2 = FloatVector.zero(F);
+        FloatVector o3 = FloatVector.zero(F);
+        int vBase = vo + b * cap * c + h * 4 * L;
+        for (int j = 0; j < n; j++) {
+            int v = vBase + j * c;
+            FloatVector p = FloatVector.broadcast(F, s[j]);
+            o0 = p.fma(FloatVector.fromArray(F, vc, v), o0);
+            o1 = p.fma(FloatVector.fromArray(F, vc, v + L), o1);
+            o2 = p.fma(FloatVector.fromArray(F, vc, v + 2 * L), o2);
+            o3 = p.fma(FloatVector.fromArray(F, vc, v + 3 * L), o3);
+        }
+        o0.mul(inv).intoArray(out, orow);
+        o1.mul(inv).intoArray(out, orow + L);
+        o2.mul(inv).intoArray(out, orow + 2 * L);
+        o3.mul(inv).intoArray(out, orow + 3 * L);
     }
 }

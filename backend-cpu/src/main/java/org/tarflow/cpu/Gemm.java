@@ -72,13 +72,90 @@ final class Gemm {
     /** One product; team null means the calling thread does all of it. */
     private static void single(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias,
                                int biasOff, float[] c, int cOff) {
-        if (team != null && team.size() > 1 && s.k() >= 2 * KC && s.k() >= 4L * Math.max(s.m(), s.n())) {
+        if (s.transB() && !s.transA() && s.m() <= SMALL_M && s.k() > 0) {
+            swapped(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff);
+        } else if (team != null && team.size() > 1 && s.k() >= 2 * KC && s.k() >= 4L * Math.max(s.m(), s.n())) {
             splitK(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff);
         } else {
             range(team, s, 0, s.k(), a, aOff, b, bOff, bias, biasOff, c, cOff);
         }
     }
 
+    /**
+     * At most this many rows of A take {@link #swapped}: a sampling step multiplies a few dozen token rows by each
+     * weight matrix, and packing the weights then cost as much as the arithmetic.
+     */
+    static final int SMALL_M = 64;
+
+    /**
+     * C = A·Bᵀ for small m, computed as (B·Aᵀ)ᵀ: the micro-kernel reads the weight matrix B [n, k] in place as its
+     * row operand (rows n apart, k contiguous) and only the small A is packed, as NR-wide strips of Aᵀ over all of
+     * k. Each MR×NR result tile holds MR columns of C for NR of its rows and is written back transposed.
+     */
+    private static void swapped(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias,
+                                int biasOff, float[] c, int cOff) {
+        final int m = s.m();
+        final int n = s.n();
+        final int k = s.k();
+        final int ldb = s.ldb();
+        final int strips = (m + NR - 1) / NR;
+        // A [m, k] read as the transposed right operand [k, m] of B·Aᵀ
+        GemmSpec asRight = GemmSpec.of(1, m, k, false, true);
+        final float[] packA = grow(PACK_B, k * strips * NR);
+        if (team == null || strips == 1) {
+            for (int js = 0; js < strips; js++) {
+                packB(asRight, a, aOff, 0, k, js, packA);
+            }
+        } else {
+            team.run(strips, js -> packB(asRight, a, aOff, 0, k, js, packA));
+        }
+        final int rowBlocks = (n + MR - 1) / MR;
+        final float alpha = (float) s.alpha();
+        final boolean acc = s.accumulate();
+        int tasks = team == null ? 1 : Math.min(rowBlocks, team.size() * 4);
+        ThreadTeam.Body body = t -> {
+            float[] tile = grow(TILE, MR * NR);
+            float[] zeros = grow(ZEROS, NR);
+            int jFrom = (int) ((long) rowBlocks * t / tasks) * MR;
+            int jTo = Math.min(n, (int) ((long) rowBlocks * (t + 1) / tasks) * MR);
+            int span = jTo - jFrom;
+            // this task's columns of C gathered here first ([m, span]): written straight into C, the transposed
+            // tiles hit rows n floats apart, and with n = 1024 every one of them fell into the same L1 set
+            float[] part = grow(SWAPPED_PART, m * span);
+            for (int j0 = jFrom; j0 < jTo; j0 += MR) {
+                int mr = Math.min(MR, n - j0);
+                for (int js = 0; js < strips; js++) {
+                    int i0 = js * NR;
+                    kernel(k, b, bOff + j0 * ldb, ldb, 1, mr, packA, js * k * NR, zeros, 0, tile, 0, NR, false);
+                    int nr = Math.min(NR, m - i0);
+                    for (int ii = 0; ii < nr; ii++) {
+                        int o = (i0 + ii) * span + (j0 - jFrom);
+                        for (int r = 0; r < mr; r++) {
+                            part[o + r] = tile[r * NR + ii];
+                        }
+                    }
+                }
+            }
+            for (int i = 0; i < m; i++) {
+                int ci = cOff + i * n + jFrom;
+                int pi = i * span;
+                for (int j = 0; j < span; j++) {
+                    float v = alpha * part[pi + j];
+                    if (acc) {
+                        v += c[ci + j];
+                    }
+                    c[ci + j] = bias == null ? v : v + bias[biasOff + jFrom + j];
+                }
+            }
+        };
+        if (team == null) {
+            body.run(0);
+        } else {
+            team.run(tasks, body);
+        }
+    }
+
+    private static final ThreadLocal<float[][]> SWAPPED_PART = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> SPLIT_K = ThreadLocal.withInitial(() -> new float[1][0]);
 
     /**

@@ -9,14 +9,16 @@ import org.tarflow.tensor.GemmSpec;
 /**
  * The packed SIMD GEMM against its scalar twin on every flag of {@link GemmSpec} (transposes, alpha, accumulate,
  * bias, batch strides including a shared operand) and on sizes that cross every blocking boundary: k beyond one KC
- * slice, m beyond one MC block, n not a multiple of the micro-tile, one and two threads.
+ * slice, m beyond one MC block, n not a multiple of the micro-tile, one and two threads; with tB and m ≤
+ * {@link Gemm#SMALL_M} also the swapped (Bᵀ-in-place) path.
  */
 class GemmTwinTest {
     @Test
     void simdMatchesScalarTwinAcrossBlockingBoundaries() {
         Random rng = new Random(3);
         int[][] sizes = {{1, 1, 1}, {7, 33, 5}, {129, 65, 300}, {300, 70, 600}, {64, 384, 128}, {3, 1000, 17},
-            {21, 37, 1500}}; // the last one takes the split-k path on two threads
+            {21, 37, 1500}, // takes the split-k path on two threads (without tB)
+            {33, 1024, 64}}; // m ≤ SMALL_M with tB: the swapped path, two strips of Aᵀ, the last one partial
         ThreadTeam[] teams = {new ThreadTeam(1), new ThreadTeam(2)};
         for (int[] sz : sizes) {
             for (int flags = 0; flags < 16; flags++) {
