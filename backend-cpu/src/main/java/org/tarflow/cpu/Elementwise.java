@@ -1,6 +1,7 @@
 package org.tarflow.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.tarflow.tensor.BinaryOp;
 import org.tarflow.tensor.UnaryOp;
@@ -123,7 +124,7 @@ final class Elementwise {
                 case SQUARE -> mulLoop(gy, gyo, x, xo, 2f, gx, gxo, n);
                 case LOG -> divLoop(gy, gyo, x, xo, 1f, gx, gxo, n);
                 case SQRT -> divLoop(gy, gyo, y, yo, 0.5f, gx, gxo, n);
-                case GELU -> geluBackLoop(x, xo, gy, gyo, gx, gxo, n);
+                case GELU -> geluBackLoop(x, xo, y, yo, gy, gyo, gx, gxo, n);
                 case TANH -> tanhBackLoop(y, yo, gy, gyo, gx, gxo, n);
             };
         }
@@ -162,28 +163,27 @@ final class Elementwise {
      * gx = gy·(Φ(x) + x·φ(x)) in blocks that stay in L1: one loop writes Φ into gx, a second adds x·φ and scales by
      * gy. Two loops with one inlined exp each, because a single loop with both exps exceeds C2's inlining budget.
      */
-    private static int geluBackLoop(float[] x, int xo, float[] gy, int gyo, float[] gx, int gxo, int n) {
+    /**
+     * gx = gy·(Φ(x) + x·φ(x)) with Φ(x) recovered from the forward output as y/x (y = x·Φ(x), so the quotient is
+     * within an ulp or two of Φ): one exp per element instead of the two, the divide and the polynomial of
+     * evaluating Φ again. At x = 0 the quotient is replaced by Φ(0) = ½; past |x| = 30 by the step Φ reaches in
+     * float (there φ = 0, and y/x would be ∞/∞). Between −30 and about −13, y is subnormal and Φ loses relative
+     * accuracy, but the derivative there is below 1e-36 in absolute terms.
+     */
+    private static int geluBackLoop(float[] x, int xo, float[] y, int yo, float[] gy, int gyo, float[] gx, int gxo,
+                                    int n) {
         int bound = F.loopBound(n);
-        for (int b = 0; b < bound; b += 512) {
-            int len = Math.min(512, bound - b);
-            cdfLoop(x, xo + b, gx, gxo + b, len);
-            geluBackFinish(x, xo + b, gy, gyo + b, gx, gxo + b, len);
-        }
-        return bound;
-    }
-
-    private static void cdfLoop(float[] x, int xo, float[] out, int oo, int len) {
-        for (int i = 0; i < len; i += L) {
-            VecMath.cdf(FloatVector.fromArray(F, x, xo + i)).intoArray(out, oo + i);
-        }
-    }
-
-    private static void geluBackFinish(float[] x, int xo, float[] gy, int gyo, float[] gx, int gxo, int len) {
-        for (int i = 0; i < len; i += L) {
+        FloatVector half = FloatVector.broadcast(F, 0.5f);
+        FloatVector zero = FloatVector.zero(F);
+        for (int i = 0; i < bound; i += L) {
             FloatVector xv = FloatVector.fromArray(F, x, xo + i);
-            FloatVector d = xv.fma(VecMath.pdf(xv), FloatVector.fromArray(F, gx, gxo + i));
+            FloatVector cdf = FloatVector.fromArray(F, y, yo + i).div(xv).blend(half, xv.compare(VectorOperators.EQ, 0f));
+            FloatVector d = xv.fma(VecMath.pdf(xv), cdf);
+            FloatVector step = zero.blend(1f, xv.compare(VectorOperators.GT, 0f));
+            d = d.blend(step, xv.abs().compare(VectorOperators.GT, 30f));
             FloatVector.fromArray(F, gy, gyo + i).mul(d).intoArray(gx, gxo + i);
         }
+        return bound;
     }
 
     private static int tanhBackLoop(float[] y, int yo, float[] gy, int gyo, float[] gx, int gxo, int n) {

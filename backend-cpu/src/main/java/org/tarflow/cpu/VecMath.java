@@ -206,7 +206,7 @@ final class VecMath {
         return exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
     }
 
-    /** Φ(x) + x·φ(x). (The backward kernel evaluates the two terms in separate loops; see Elementwise.) */
+    /** Φ(x) + x·φ(x). (The backward kernel takes Φ from the forward output instead; see Elementwise.) */
     static FloatVector geluDerivative(FloatVector x) {
         return x.fma(pdf(x), cdf(x));
     }
