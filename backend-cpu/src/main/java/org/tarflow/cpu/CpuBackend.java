@@ -494,11 +494,17 @@ public final class CpuBackend implements Backend {
         float[] kc = data(kCache);
         float[] vc = data(vCache);
         float[] o = data(out);
-        team.run(s.batch() * s.heads(), t -> {
-            int b = t / s.heads();
-            float scale = (float) (sampleScale == null ? s.scale() : sampleScale[b]);
-            AttentionKernels.decode(simd, s, b, t % s.heads(), q, qkv.offset(), kc, kCache.offset(), vc,
-                    vCache.offset(), position, scale, o, out.offset());
+        // a (sequence, head) pair is a fraction of a microsecond of work: hand them out in a few contiguous runs,
+        // not one by one (each hand-out is a contended atomic shared by the threads)
+        int pairs = s.batch() * s.heads();
+        int runs = Math.min(pairs, team.size() * 4);
+        team.run(runs, r -> {
+            for (int t = (int) ((long) pairs * r / runs); t < (int) ((long) pairs * (r + 1) / runs); t++) {
+                int b = t / s.heads();
+                float scale = (float) (sampleScale == null ? s.scale() : sampleScale[b]);
+                AttentionKernels.decode(simd, s, b, t % s.heads(), q, qkv.offset(), kc, kCache.offset(), vc,
+                        vCache.offset(), position, scale, o, out.offset());
+            }
         });
     }
 
