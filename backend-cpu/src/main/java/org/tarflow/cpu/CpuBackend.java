@@ -496,10 +496,8 @@ public final class CpuBackend implements Backend {
         float[] o = data(out);
         // a (sequence, head) pair is a fraction of a microsecond of work: hand them out in a few contiguous runs,
         // not one by one (each hand-out is a contended atomic shared by the threads)
-        int pairs = s.batch() * s.heads();
-        int runs = Math.min(pairs, team.size() * 4);
-        team.run(runs, r -> {
-            for (int t = (int) ((long) pairs * r / runs); t < (int) ((long) pairs * (r + 1) / runs); t++) {
+        parallel(s.batch() * s.heads(), 1, (from, to) -> {
+            for (int t = from; t < to; t++) {
                 int b = t / s.heads();
                 float scale = (float) (sampleScale == null ? s.scale() : sampleScale[b]);
                 AttentionKernels.decode(simd, s, b, t % s.heads(), q, qkv.offset(), kc, kCache.offset(), vc,

@@ -34,9 +34,6 @@ public final class EndToEndBench {
      * A rep count alone leaves kernels that run once per repetition (the loss's square, say) in the interpreter.
      */
     public record Warmup(int reps, double seconds) {
-        public static Warmup of(int reps) {
-            return new Warmup(reps, 0);
-        }
     }
 
     /** One measured phase. */
