@@ -1,6 +1,7 @@
 package org.tarflow.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.tarflow.tensor.AttentionSpec;
 
@@ -113,19 +114,40 @@ final class AttentionKernels {
             for (int j = visible; j < lim; j++) {
                 s[j] = Float.NEGATIVE_INFINITY;
             }
-            FloatVector acc = FloatVector.zero(F);
-            for (int j = 0; j < lim; j += L) {
-                FloatVector e = VecMath.exp(FloatVector.fromArray(F, s, j).sub(shift));
-                e.intoArray(s, j);
-                acc = acc.add(e);
-            }
-            return VecMath.sumLanes(acc);
+            return expInPlace(s, 0, lim, shift);
         }
         for (int j = 0; j < visible; j++) {
             s[j] = VecMath.exp(s[j] - shift);
             sum += s[j];
         }
         return sum;
+    }
+
+    /**
+     * Score-row helpers shared with {@link AttentionTiles}, over s[o, o + lim) with lim a multiple of L. This one
+     * sets the padding s[o + visible, o + lim) to −∞ and returns the row's maximum (a vector max: exact in any
+     * order).
+     */
+    static float maxPadded(float[] s, int o, int visible, int lim) {
+        for (int j = visible; j < lim; j++) {
+            s[o + j] = Float.NEGATIVE_INFINITY;
+        }
+        FloatVector mv = FloatVector.fromArray(F, s, o);
+        for (int j = L; j < lim; j += L) {
+            mv = mv.max(FloatVector.fromArray(F, s, o + j));
+        }
+        return mv.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** In place s[o + j] = exp(s[o + j] − shift) for j < lim (−∞ padding becomes 0); returns their sum. */
+    static float expInPlace(float[] s, int o, int lim, float shift) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < lim; j += L) {
+            FloatVector e = VecMath.exp(FloatVector.fromArray(F, s, o + j).sub(shift));
+            e.intoArray(s, o + j);
+            acc = acc.add(e);
+        }
+        return VecMath.sumLanes(acc);
     }
 
     private static float max(float[] s, int n) {
@@ -270,21 +292,8 @@ final class AttentionKernels {
             acc = q3.fma(FloatVector.fromArray(F, kc, k + 3 * L), acc);
             s[j] = VecMath.sumLanes(acc);
         }
-        for (int j = n; j < lim; j++) {
-            s[j] = Float.NEGATIVE_INFINITY;
-        }
-        FloatVector mv = FloatVector.fromArray(F, s, 0);
-        for (int j = L; j < lim; j += L) {
-            mv = mv.max(FloatVector.fromArray(F, s, j));
-        }
-        float max = mv.reduceLanes(jdk.incubator.vector.VectorOperators.MAX); // exact in any order
-        FloatVector sum = FloatVector.zero(F);
-        for (int j = 0; j < lim; j += L) {
-            FloatVector e = VecMath.exp(FloatVector.fromArray(F, s, j).sub(max));
-            e.intoArray(s, j);
-            sum = sum.add(e);
-        }
-        float inv = 1f / VecMath.sumLanes(sum);
+        float max = maxPadded(s, 0, n, lim);
+        float inv = 1f / expInPlace(s, 0, lim, max);
         FloatVector o0 = FloatVector.zero(F);
         FloatVector o1 = FloatVector.zero(F);
         FloatVector o2 = FloatVector.zero(F);

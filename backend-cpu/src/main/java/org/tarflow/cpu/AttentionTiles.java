@@ -1,7 +1,6 @@
 package org.tarflow.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.tarflow.tensor.AttentionSpec;
 
@@ -50,17 +49,9 @@ final class AttentionTiles {
         return (t + TILE_COLS - 1) / TILE_COLS * TILE_COLS;
     }
 
-    private static final ThreadLocal<int[]> GATHER = ThreadLocal.withInitial(() -> new int[L + 1]);
-
     /** dst[e·tp + j] = src[base + j·stride + e], zero for j ≥ t. Whole vectors of j are gathered (L rows at once). */
     private static void transpose(float[] src, int base, int stride, int t, int d, float[] dst, int tp) {
-        int[] rows = GATHER.get();
-        if (rows[L] != stride || rows[1] != stride) {
-            for (int l = 0; l < L; l++) {
-                rows[l] = l * stride;
-            }
-            rows[L] = stride;
-        }
+        int[] rows = Simd.rowOffsets(stride);
         int full = t / L * L;
         for (int e = 0; e < d; e++) {
             int out = e * tp;
@@ -343,21 +334,8 @@ final class AttentionTiles {
      */
     private static float softmaxRow(float[] p, int o, int visible) {
         int lim = rowLimit(visible);
-        for (int j = visible; j < lim; j++) {
-            p[o + j] = Float.NEGATIVE_INFINITY;
-        }
-        FloatVector mv = FloatVector.fromArray(F, p, o);
-        for (int j = L; j < lim; j += L) {
-            mv = mv.max(FloatVector.fromArray(F, p, o + j));
-        }
-        float max = mv.reduceLanes(VectorOperators.MAX); // exact in any order
-        FloatVector acc = FloatVector.zero(F);
-        for (int j = 0; j < lim; j += L) {
-            FloatVector e = VecMath.exp(FloatVector.fromArray(F, p, o + j).sub(max));
-            e.intoArray(p, o + j);
-            acc = acc.add(e);
-        }
-        float sum = VecMath.sumLanes(acc);
+        float max = AttentionKernels.maxPadded(p, o, visible, lim);
+        float sum = AttentionKernels.expInPlace(p, o, lim, max);
         float inv = 1f / sum;
         for (int j = 0; j < lim; j += L) {
             FloatVector.fromArray(F, p, o + j).mul(inv).intoArray(p, o + j);

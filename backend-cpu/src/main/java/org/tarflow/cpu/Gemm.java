@@ -324,7 +324,7 @@ final class Gemm {
         } else if (nr == NR) {
             // B is [n, k]: column j of op(B) is row j of B. A full strip is gathered one k step at a time (16 rows
             // per gather): the scalar transpose below cost a quarter of a forward-pass GEMM.
-            int[] rows = rowIndex(ldb);
+            int[] rows = Simd.rowOffsets(ldb); // NR = 2L rows
             int src = bOff + j0 * ldb + p0;
             for (int p = 0; p < kc; p++) {
                 FloatVector.fromArray(F, b, src + p, rows, 0).intoArray(dst, d);
@@ -346,20 +346,6 @@ final class Gemm {
                 }
             }
         }
-    }
-
-    private static final ThreadLocal<int[]> ROW_INDEX = ThreadLocal.withInitial(() -> new int[NR + 1]);
-
-    /** {0, ldb, 2·ldb, ...} for gathering NR rows of B; the last slot remembers ldb. */
-    private static int[] rowIndex(int ldb) {
-        int[] idx = ROW_INDEX.get();
-        if (idx[NR] != ldb || idx[1] != ldb) {
-            for (int j = 0; j < NR; j++) {
-                idx[j] = j * ldb;
-            }
-            idx[NR] = ldb;
-        }
-        return idx;
     }
 
     /**

@@ -13,6 +13,23 @@ public final class Simd {
     private Simd() {
     }
 
+    private static final ThreadLocal<int[]> ROW_OFFSETS = ThreadLocal.withInitial(() -> new int[2 * L + 1]);
+
+    /**
+     * This thread's index map {0, stride, 2·stride, …} (2L entries) for gathering one element from each of up to 2L
+     * rows {@code stride} apart; rebuilt only when the stride changes (the last slot remembers it).
+     */
+    static int[] rowOffsets(int stride) {
+        int[] idx = ROW_OFFSETS.get();
+        if (idx[2 * L] != stride) {
+            for (int j = 0; j < 2 * L; j++) {
+                idx[j] = j * stride;
+            }
+            idx[2 * L] = stride;
+        }
+        return idx;
+    }
+
     private static VectorSpecies<Float> species() {
         int bits = CpuConfig.forcedVectorBits();
         if (bits == 0) {

@@ -3,6 +3,7 @@ package org.tarflow.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * exp and the exact (erf) GELU in float32, as vector functions with scalar twins that evaluate the same formulas.
@@ -100,13 +101,13 @@ final class VecMath {
 
     // ------------------------------------------------------------------ lane sums
 
-    private static final jdk.incubator.vector.VectorShuffle<Float> ROTATE8 = rotation(8);
-    private static final jdk.incubator.vector.VectorShuffle<Float> ROTATE4 = rotation(4);
-    private static final jdk.incubator.vector.VectorShuffle<Float> ROTATE2 = rotation(2);
-    private static final jdk.incubator.vector.VectorShuffle<Float> ROTATE1 = rotation(1);
+    private static final VectorShuffle<Float> ROTATE8 = rotation(8);
+    private static final VectorShuffle<Float> ROTATE4 = rotation(4);
+    private static final VectorShuffle<Float> ROTATE2 = rotation(2);
+    private static final VectorShuffle<Float> ROTATE1 = rotation(1);
 
-    private static jdk.incubator.vector.VectorShuffle<Float> rotation(int by) {
-        return jdk.incubator.vector.VectorShuffle.iota(Simd.F, by % Simd.L, 1, true);
+    private static VectorShuffle<Float> rotation(int by) {
+        return VectorShuffle.iota(Simd.F, by % Simd.L, 1, true);
     }
 
     /**
@@ -140,18 +141,18 @@ final class VecMath {
 
     /** The scalar twin of {@link #sumLanes}: the same tree over lanes[0..L). */
     static float sumLanes(float[] lanes) {
-        float[] t = lanes.clone();
-        for (int half = Simd.L / 2; half >= 1 && Simd.L <= 16; half /= 2) {
-            for (int i = 0; i < half; i++) {
-                t[i] += t[i + half];
-            }
-        }
         if (Simd.L > 16) {
             float s = 0f;
             for (float x : lanes) {
                 s += x;
             }
             return s;
+        }
+        float[] t = lanes.clone();
+        for (int half = Simd.L / 2; half >= 1; half /= 2) {
+            for (int i = 0; i < half; i++) {
+                t[i] += t[i + half];
+            }
         }
         return t[0];
     }
