@@ -11,18 +11,16 @@ import org.tarflow.tensor.GemmSpec;
  * <p>Blocking: k is cut into KC-deep slices. For each slice, op(B) is packed once into NR-wide column strips
  * (k-major, zero-padded) shared by all threads; then tasks, one per MC-row block of A (times a column range), run
  * the MR×NR micro-kernel over every (MR rows, NR strip) pair. The micro-kernel keeps MR×NR/L accumulators in vector
- * registers and per k step loads NR/L vectors of B and broadcasts MR values of A, which it reads in place through
- * two strides (both layouts of A are MR rows of one k step a fixed distance apart): packing A cost as much as the
- * arithmetic for the N = 128 products of a Transformer and for transposed weight gradients. The B packing buffer
- * lives as long as the thread and grows only when a larger shape arrives.
+ * registers and per k step loads NR/L vectors of B and broadcasts MR values of A ({@link GemmTiles}). A row-major A
+ * is read in place (packing it cost as much as the arithmetic for the N = 128 products of a Transformer); a
+ * transposed A (weight gradients) is copied per k slice into k-major MR-row strips, where each step is contiguous.
+ * The packing buffers live as long as the thread and grow only when a larger shape arrives.
  */
 final class Gemm {
     private static final VectorSpecies<Float> F = Simd.F;
     private static final int L = Simd.L;
-    /** Micro-tile rows. */
-    static final int MR = 8;
-    /** Micro-tile columns: two vectors. */
-    static final int NR = 2 * L;
+    private static final int MR = GemmTiles.MR;
+    private static final int NR = GemmTiles.NR;
     /**
      * Depth of a packed k slice. 512 keeps the common k ≤ 512 products in one slice (C is written once); an NR strip
      * of B (512·NR floats, 64 KB) then streams from L2 while the MR strip of A (16 KB) stays in L1.
@@ -38,6 +36,7 @@ final class Gemm {
     private static final ThreadLocal<float[][]> TILE = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> ZEROS = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> PACK_B = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<float[][]> PACK_A = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private Gemm() {
     }
@@ -130,7 +129,8 @@ final class Gemm {
                 int mr = Math.min(MR, n - j0);
                 for (int js = 0; js < strips; js++) {
                     int i0 = js * NR;
-                    kernel(k, b, bOff + j0 * ldb, ldb, 1, mr, packA, js * k * NR, zeros, 0, tile, 0, NR, false);
+                    GemmTiles.rowMajorA(k, b, bOff + j0 * ldb, ldb, mr, packA, js * k * NR, zeros, 0, tile, 0, NR,
+                            false);
                     int nr = Math.min(NR, m - i0);
                     for (int ii = 0; ii < nr; ii++) {
                         int o = (i0 + ii) * span + (j0 - jFrom);
@@ -218,6 +218,12 @@ final class Gemm {
             return;
         }
         final float[] packB = grow(PACK_B, Math.min(KC, k) * strips * NR);
+        // op(A) = Aᵀ (weight gradients) is packed per k slice: read in place, its k steps are lda apart and the
+        // tile's A index would need a variable stride, which keeps C2 from hoisting the bounds checks out of the
+        // k loop (1 thread, 1024×256×2048: 105–116 GFLOP/s against 180 for row-major A)
+        final boolean packA = s.transA();
+        final float[] packedA = packA ? grow(PACK_A, ((m + MR - 1) / MR) * MR * Math.min(KC, k)) : null;
+        final int aPackTasks = packA ? (m + MC - 1) / MC : 0;
         int threads = team == null ? 1 : team.size();
         final int mBlocks = (m + MC - 1) / MC;
         // enough column ranges that every thread has work even when m is small
@@ -225,25 +231,29 @@ final class Gemm {
         // that every thread has work when m is small
         final int nChunks = Math.max((n + NC - 1) / NC, Math.min(strips, (threads * 2 + mBlocks - 1) / mBlocks));
         final int stripsPerChunk = (strips + nChunks - 1) / nChunks;
-        // A is read in place: element (row r, depth p) of op(A) sits at r·rs + p·ks
         final int lda = s.lda();
-        final int rs = s.transA() ? 1 : lda;
-        final int ks = s.transA() ? lda : 1;
         for (int pc = kFrom; pc < kTo; pc += KC) {
             final int kc = Math.min(KC, kTo - pc);
             final int p0 = pc;
             final boolean first = pc == kFrom;
-            if (team == null) {
-                for (int js = 0; js < strips; js++) {
-                    packB(s, b, bOff, p0, kc, js, packB);
-                }
-            } else {
-                team.run(Math.min(strips, threads * 4), t -> {
-                    int per = (strips + Math.min(strips, team.size() * 4) - 1) / Math.min(strips, team.size() * 4);
-                    for (int js = t * per; js < Math.min(strips, (t + 1) * per); js++) {
+            final int bTasks = Math.min(strips, threads * 4);
+            final int bPer = (strips + bTasks - 1) / bTasks;
+            ThreadTeam.Body pack = t -> {
+                if (t < bTasks) {
+                    for (int js = t * bPer; js < Math.min(strips, (t + 1) * bPer); js++) {
                         packB(s, b, bOff, p0, kc, js, packB);
                     }
-                });
+                } else {
+                    int r0 = (t - bTasks) * MC;
+                    packTransposedA(a, aOff, lda, p0, kc, r0, Math.min(m, r0 + MC), packedA);
+                }
+            };
+            if (team == null) {
+                for (int t = 0; t < bTasks + aPackTasks; t++) {
+                    pack.run(t);
+                }
+            } else {
+                team.run(bTasks + aPackTasks, pack);
             }
             ThreadTeam.Body block = task -> {
                 int ib = task / nChunks;
@@ -262,14 +272,24 @@ final class Gemm {
                         int mr = Math.min(MR, m - r0);
                         boolean add = !first || s.accumulate();
                         int ci = cOff + r0 * n + j0;
-                        int ai = aOff + (s.transA() ? p0 * lda + r0 : r0 * lda + p0);
+                        int bi = js * kc * NR;
                         if (mr == MR && nr == NR && alpha == 1f) {
-                            boolean withBias = first && bias != null;
-                            kernel(kc, a, ai, rs, ks, mr, packB, js * kc * NR, withBias ? bias : zeros,
-                                    withBias ? biasOff + j0 : 0, c, ci, n, add);
+                            float[] init = first && bias != null ? bias : zeros;
+                            int io = first && bias != null ? biasOff + j0 : 0;
+                            if (packA) {
+                                GemmTiles.packedA(kc, packedA, r0 * kc, packB, bi, init, io, c, ci, n, add);
+                            } else {
+                                GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, init, io, c,
+                                        ci, n, add);
+                            }
                         } else {
-                            kernel(kc, a, ai, rs, ks, mr, packB, js * kc * NR, zeros, 0, tile, 0, NR, false);
-                            merge(tile, c, ci, n, mr, nr, alpha, add, first ? bias : null, biasOff + j0);
+                            if (packA) {
+                                GemmTiles.packedA(kc, packedA, r0 * kc, packB, bi, zeros, 0, tile, 0, NR, false);
+                            } else {
+                                GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, zeros, 0, tile,
+                                        0, NR, false);
+                            }
+                            GemmTiles.merge(tile, c, ci, n, mr, nr, alpha, add, first ? bias : null, biasOff + j0);
                         }
                     }
                 }
@@ -292,6 +312,34 @@ final class Gemm {
                 int ci = cOff + i * s.n() + j;
                 float v = s.accumulate() ? c[ci] : 0f;
                 c[ci] = bias == null ? v : v + bias[biasOff + j];
+            }
+        }
+    }
+
+    /**
+     * Packs rows [r0, r1) of op(A) = Aᵀ (r0 a multiple of MR) over depths [p0, p0 + kc) into MR-row strips, k-major
+     * ([m/MR][kc][MR], the last strip zero-padded): the MR values of one depth are contiguous in A, so each step
+     * of a strip is a straight copy.
+     */
+    private static void packTransposedA(float[] a, int aOff, int lda, int p0, int kc, int r0, int r1, float[] dst) {
+        for (int i0 = r0; i0 < r1; i0 += MR) {
+            int mr = Math.min(MR, r1 - i0);
+            int d = i0 * kc;
+            int src = aOff + p0 * lda + i0;
+            if (mr == MR) {
+                for (int p = 0; p < kc; p++) {
+                    int from = src + p * lda;
+                    int to = d + p * MR;
+                    for (int r = 0; r < MR; r++) {
+                        dst[to + r] = a[from + r];
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    for (int r = 0; r < MR; r++) {
+                        dst[d + p * MR + r] = r < mr ? a[src + p * lda + r] : 0f;
+                    }
+                }
             }
         }
     }
@@ -343,146 +391,6 @@ final class Gemm {
                     for (int p = 0; p < kc; p++) {
                         dst[d + p * NR + jj] = 0f;
                     }
-                }
-            }
-        }
-    }
-
-    /**
-     * One MR×NR tile: out[o + r·ld + j] (+)= (Apanel·Bpanel)[r][j]. Panels are packed and zero-padded, so the k loop
-     * is branch-free. Full tiles write straight into C (ld = n); edge tiles go to a scratch tile (ld = NR) and
-     * through {@link #merge}.
-     */
-    private static void kernel(int kc, float[] ap, int ai, int rs, int ks, int mr, float[] bp, int bi, float[] init,
-                               int io, float[] out, int o, int ld, boolean add) {
-        // rows past mr repeat the last row: they stay inside A, and their results are never stored
-        int a1 = Math.min(1, mr - 1) * rs;
-        int a2 = Math.min(2, mr - 1) * rs;
-        int a3 = Math.min(3, mr - 1) * rs;
-        int a4 = Math.min(4, mr - 1) * rs;
-        int a5 = Math.min(5, mr - 1) * rs;
-        int a6 = Math.min(6, mr - 1) * rs;
-        int a7 = Math.min(7, mr - 1) * rs;
-        // accumulators start from the bias row (or zeros): no pass over C afterwards
-        FloatVector i0 = FloatVector.fromArray(F, init, io);
-        FloatVector i1 = FloatVector.fromArray(F, init, io + L);
-        FloatVector c00 = i0;
-        FloatVector c01 = i1;
-        FloatVector c10 = i0;
-        FloatVector c11 = i1;
-        FloatVector c20 = i0;
-        FloatVector c21 = i1;
-        FloatVector c30 = i0;
-        FloatVector c31 = i1;
-        FloatVector c40 = i0;
-        FloatVector c41 = i1;
-        FloatVector c50 = i0;
-        FloatVector c51 = i1;
-        FloatVector c60 = i0;
-        FloatVector c61 = i1;
-        FloatVector c70 = i0;
-        FloatVector c71 = i1;
-        // indices written as base + p·step (not running sums) so that C2 can hoist the bounds checks of the
-        // loop: its range-check elimination only sees expressions linear in the loop counter
-        for (int p = 0; p < kc; p++) {
-            int ap0 = ai + p * ks;
-            int bp0 = bi + p * NR;
-            FloatVector b0 = FloatVector.fromArray(F, bp, bp0);
-            FloatVector b1 = FloatVector.fromArray(F, bp, bp0 + L);
-            FloatVector av = FloatVector.broadcast(F, ap[ap0]);
-            c00 = av.fma(b0, c00);
-            c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(F, ap[ap0 + a1]);
-            c10 = av.fma(b0, c10);
-            c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(F, ap[ap0 + a2]);
-            c20 = av.fma(b0, c20);
-            c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(F, ap[ap0 + a3]);
-            c30 = av.fma(b0, c30);
-            c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(F, ap[ap0 + a4]);
-            c40 = av.fma(b0, c40);
-            c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(F, ap[ap0 + a5]);
-            c50 = av.fma(b0, c50);
-            c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(F, ap[ap0 + a6]);
-            c60 = av.fma(b0, c60);
-            c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(F, ap[ap0 + a7]);
-            c70 = av.fma(b0, c70);
-            c71 = av.fma(b1, c71);
-        }
-        if (add) {
-            c00 = c00.add(FloatVector.fromArray(F, out, o));
-            c01 = c01.add(FloatVector.fromArray(F, out, o + L));
-            c10 = c10.add(FloatVector.fromArray(F, out, o + 1 * ld));
-            c11 = c11.add(FloatVector.fromArray(F, out, o + 1 * ld + L));
-            c20 = c20.add(FloatVector.fromArray(F, out, o + 2 * ld));
-            c21 = c21.add(FloatVector.fromArray(F, out, o + 2 * ld + L));
-            c30 = c30.add(FloatVector.fromArray(F, out, o + 3 * ld));
-            c31 = c31.add(FloatVector.fromArray(F, out, o + 3 * ld + L));
-            c40 = c40.add(FloatVector.fromArray(F, out, o + 4 * ld));
-            c41 = c41.add(FloatVector.fromArray(F, out, o + 4 * ld + L));
-            c50 = c50.add(FloatVector.fromArray(F, out, o + 5 * ld));
-            c51 = c51.add(FloatVector.fromArray(F, out, o + 5 * ld + L));
-            c60 = c60.add(FloatVector.fromArray(F, out, o + 6 * ld));
-            c61 = c61.add(FloatVector.fromArray(F, out, o + 6 * ld + L));
-            c70 = c70.add(FloatVector.fromArray(F, out, o + 7 * ld));
-            c71 = c71.add(FloatVector.fromArray(F, out, o + 7 * ld + L));
-        }
-        c00.intoArray(out, o);
-        c01.intoArray(out, o + L);
-        c10.intoArray(out, o + 1 * ld);
-        c11.intoArray(out, o + 1 * ld + L);
-        c20.intoArray(out, o + 2 * ld);
-        c21.intoArray(out, o + 2 * ld + L);
-        c30.intoArray(out, o + 3 * ld);
-        c31.intoArray(out, o + 3 * ld + L);
-        c40.intoArray(out, o + 4 * ld);
-        c41.intoArray(out, o + 4 * ld + L);
-        c50.intoArray(out, o + 5 * ld);
-        c51.intoArray(out, o + 5 * ld + L);
-        c60.intoArray(out, o + 6 * ld);
-        c61.intoArray(out, o + 6 * ld + L);
-        c70.intoArray(out, o + 7 * ld);
-        c71.intoArray(out, o + 7 * ld + L);
-    }
-
-    /**
-     * Merges an MR×NR tile of raw products into C: C[0..mr, 0..nr) = alpha·tile (+ C) (+ bias). Kept out of the
-     * micro-kernel so that the kernel stays small enough for the JIT to keep every vector in a register.
-     */
-    private static void merge(float[] tile, float[] c, int ci, int ldc, int mr, int nr, float alpha, boolean acc,
-                              float[] bias, int biasOff) {
-        for (int r = 0; r < mr; r++) {
-            int o = ci + r * ldc;
-            int t = r * NR;
-            if (nr == NR) {
-                for (int v = 0; v < NR; v += L) {
-                    FloatVector x = FloatVector.fromArray(F, tile, t + v);
-                    if (alpha != 1f) {
-                        x = x.mul(alpha);
-                    }
-                    if (acc) {
-                        x = x.add(FloatVector.fromArray(F, c, o + v));
-                    }
-                    if (bias != null) {
-                        x = x.add(FloatVector.fromArray(F, bias, biasOff + v));
-                    }
-                    x.intoArray(c, o + v);
-                }
-            } else {
-                for (int j = 0; j < nr; j++) {
-                    float x = alpha * tile[t + j];
-                    if (acc) {
-                        x += c[o + j];
-                    }
-                    if (bias != null) {
-                        x += bias[biasOff + j];
-                    }
-                    c[o + j] = x;
                 }
             }
         }

@@ -21,16 +21,19 @@ class GemmTwinTest {
             {33, 1024, 64}}; // m ≤ SMALL_M with tB: the swapped path, two strips of Aᵀ, the last one partial
         ThreadTeam[] teams = {new ThreadTeam(1), new ThreadTeam(2)};
         for (int[] sz : sizes) {
-            for (int flags = 0; flags < 16; flags++) {
+            for (int flags = 0; flags < 32; flags++) {
                 boolean ta = (flags & 1) != 0;
                 boolean tb = (flags & 2) != 0;
                 boolean acc = (flags & 4) != 0;
                 boolean shared = (flags & 8) != 0;
+                // alpha = 1 sends full tiles straight into C; any other alpha goes through the edge-tile merge
+                double alpha = (flags & 16) != 0 ? 0.75 : 1.0;
                 int batch = 2;
                 int m = sz[0];
                 int n = sz[1];
                 int k = sz[2];
-                GemmSpec spec = new GemmSpec(batch, m, n, k, ta, tb, m * k, shared ? 0 : k * n, m * n, 0.75, acc);
+                GemmSpec spec = new GemmSpec(batch, m, n, k, ta, tb, m * k, shared ? 0 : k * n, m * n, alpha,
+                        acc);
                 float[] a = random(rng, batch * m * k);
                 float[] b = random(rng, batch * k * n);
                 float[] bias = random(rng, n);
