@@ -139,11 +139,14 @@ final class AttentionKernels {
         return mv.reduceLanes(VectorOperators.MAX);
     }
 
-    /** In place s[o + j] = exp(s[o + j] − shift) for j < lim (−∞ padding becomes 0); returns their sum. */
+    /**
+     * In place s[o + j] = exp(s[o + j] − shift) for j < lim (−∞ padding becomes 0), shift ≥ every s; returns their
+     * sum.
+     */
     static float expInPlace(float[] s, int o, int lim, float shift) {
         FloatVector acc = FloatVector.zero(F);
         for (int j = 0; j < lim; j += L) {
-            FloatVector e = VecMath.exp(FloatVector.fromArray(F, s, o + j).sub(shift));
+            FloatVector e = VecMath.expNonPositive(FloatVector.fromArray(F, s, o + j).sub(shift));
             e.intoArray(s, o + j);
             acc = acc.add(e);
         }

@@ -354,7 +354,7 @@ final class AttentionTiles {
             p[o + j] = Float.NEGATIVE_INFINITY;
         }
         for (int j = 0; j < lim; j += L) {
-            FloatVector pv = VecMath.exp(FloatVector.fromArray(F, p, o + j).sub(lse));
+            FloatVector pv = VecMath.expNonPositive(FloatVector.fromArray(F, p, o + j).sub(lse));
             pv.intoArray(p, o + j);
             pv.mul(FloatVector.fromArray(F, dp, o + j).sub(dd)).intoArray(dp, o + j);
         }

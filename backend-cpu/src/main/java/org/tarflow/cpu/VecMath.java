@@ -51,7 +51,10 @@ final class VecMath {
     // ------------------------------------------------------------------ exp
 
     static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        // clamped by compare and blend: Java's max/min order NaNs and signed zeros, which costs C2 six
+        // instructions each; here a NaN fails both compares and passes through as it does through max/min
+        FloatVector xc = x.blend(EXP_LO, x.compare(VectorOperators.LT, EXP_LO));
+        xc = xc.blend(EXP_HI, xc.compare(VectorOperators.GT, EXP_HI));
         // k = round(x·log2 e) by the 1.5·2^23 trick: the sum's low mantissa bits hold k, and no float↔int
         // conversion is needed (JDK 17 does not compile vector conversions to instructions; it boxes)
         FloatVector v = xc.fma(LOG2E, ROUND_MAGIC);
@@ -171,7 +174,29 @@ final class VecMath {
         p = p.fma(t, FloatVector.broadcast(z.species(), ERFC[2]));
         p = p.fma(t, FloatVector.broadcast(z.species(), ERFC[1]));
         p = p.fma(t, FloatVector.broadcast(z.species(), ERFC[0]));
-        return t.mul(exp(p.sub(z.mul(z))));
+        return t.mul(expNonPositive(p.sub(z.mul(z))));
+    }
+
+    /**
+     * {@link #exp(FloatVector)} for arguments that cannot overflow (erfc's exponent −z² + P(t) ≤ 3e-8, a softmax's
+     * s − max ≤ 0), bit for bit the same up to 87: with no upper clamp or 2^k split to do, it drops a fifth of the
+     * instructions.
+     */
+    static FloatVector expNonPositive(FloatVector x) {
+        VectorMask<Float> under = x.compare(VectorOperators.LT, EXP_LO);
+        FloatVector xc = x.blend(EXP_LO, under);
+        FloatVector v = xc.fma(LOG2E, ROUND_MAGIC);
+        FloatVector k = v.sub(ROUND_MAGIC);
+        FloatVector r = k.fma(FloatVector.broadcast(x.species(), -LN2_HI), xc).add(k.mul(-LN2_LO));
+        FloatVector z = r.mul(r);
+        FloatVector y = r.fma(P0, P1);
+        y = y.fma(r, FloatVector.broadcast(x.species(), P2));
+        y = y.fma(r, FloatVector.broadcast(x.species(), P3));
+        y = y.fma(r, FloatVector.broadcast(x.species(), P4));
+        y = y.fma(r, FloatVector.broadcast(x.species(), P5));
+        y = y.fma(z, r).add(1f);
+        FloatVector pow2k = v.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return y.mul(pow2k).blend(0f, under);
     }
 
     private static float erfcPositive(float z) {

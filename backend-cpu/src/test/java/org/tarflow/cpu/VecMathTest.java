@@ -84,6 +84,20 @@ class VecMathTest {
     }
 
     @Test
+    void expWithoutOverflowHandlingIsBitForBitTheGeneralExpUpTo87() {
+        float[] x = grid(-100f, 87f, 200_003);
+        float[] edges = {Float.NEGATIVE_INFINITY, -87.34f, -87.33f, -87.32f, -0f, 0f, Float.NaN, Float.MIN_VALUE,
+            -Float.MIN_VALUE};
+        for (float[] xs : new float[][] {x, edges}) {
+            float[] general = vector(xs, VecMath::exp);
+            float[] fast = vector(xs, VecMath::expNonPositive);
+            for (int i = 0; i < xs.length; i++) {
+                assertEquals(Float.floatToIntBits(general[i]), Float.floatToIntBits(fast[i]), "exp(" + xs[i] + ")");
+            }
+        }
+    }
+
+    @Test
     void geluAndItsDerivativeMatchTheFloat64Oracle() {
         float[] x = grid(-12f, 12f, 100_001);
         float[] g = vector(x, VecMath::gelu);
