@@ -107,9 +107,13 @@ public final class MetaBlock implements HasParameters {
     /** x [B, N, D] in raster order → block output [B, N, D] in raster order, logdet [B]. */
     Output forward(Tensor x, int[] labels) {
         int d = cfg.tokenDim();
+        int n = cfg.numPatches();
+        // The shift discards what the last token predicts, and under the causal mask no other token sees it: the
+        // Transformer runs on tokens 0 … N−2 only (the same results, 1/N less work)
+        int t = Math.max(1, n - 1);
         Tensor xp = permute(x);
         Tensor pos = flip ? posEmbed.flip(0) : posEmbed;
-        Tensor h = projIn.forward(xp).add(pos);
+        Tensor h = projIn.forward(t < n ? xp.slice(1, 0, t) : xp).add(t < n ? pos.slice(0, 0, t) : pos);
         Tensor cls = classRows(labels, x.dim(0));
         if (cls != null) {
             h = h.add(cls);
@@ -117,13 +121,21 @@ public final class MetaBlock implements HasParameters {
         for (AttentionBlock layer : layers) {
             h = layer.forward(h, 1.0);
         }
-        // (α, μ) of token i come from row i − 1 of proj_out; the fused op applies that shift itself
+        // (α, μ) of token i come from row i − 1 of proj_out; the fused op applies that shift itself and never
+        // reads the last row, which is padding here
         Tensor o = projOut.forward(h);
-        Tensor z = Tensor.causalAffine(xp, o, cfg.nvp());
+        Tensor params = o;
+        if (t < n) {
+            Tensor pad;
+            try (GradMode.Off off = GradMode.off()) {
+                pad = Tensor.zeros(x.backend(), x.dim(0), n - t, o.dim(2));
+            }
+            params = Tensor.concat(1, o, pad);
+        }
+        Tensor z = Tensor.causalAffine(xp, params, cfg.nvp());
         Tensor logdet;
         if (cfg.nvp()) {
             // −mean(α) over all N·D positions, token 0 (α = 0) included
-            int n = cfg.numPatches();
             logdet = o.slice(1, 0, n - 1).slice(2, 0, d).sum(false, 1, 2).mul(-1.0 / ((double) n * d));
         } else {
             try (GradMode.Off off = GradMode.off()) {
