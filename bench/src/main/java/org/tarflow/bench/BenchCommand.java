@@ -35,8 +35,10 @@ public final class BenchCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--warmup-seconds", defaultValue = "3", paramLabel = "S",
-            description = "Keep warming up each phase for at least this long, so that kernels called only a few "
-                    + "times per repetition are compiled before timing starts (default: ${DEFAULT-VALUE}).")
+            description = "Keep warming up each phase for at least this long and then until the JIT has compiled "
+                    + "nothing for two repetitions (at most " + EndToEndBench.Warmup.MAX_EXTRA_SECONDS + " s more), "
+                    + "so that kernels called only a few times per repetition are compiled before timing starts; "
+                    + "0 turns both off (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
     @Option(names = "--reps", defaultValue = "10", paramLabel = "N", description = "Timed repetitions.")

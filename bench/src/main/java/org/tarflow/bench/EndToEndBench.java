@@ -30,10 +30,28 @@ public final class EndToEndBench {
     }
 
     /**
-     * Untimed repetitions before the timed ones: at least {@code reps} of them and at least {@code seconds} long.
-     * A rep count alone leaves kernels that run once per repetition (the loss's square, say) in the interpreter.
+     * Untimed repetitions before the timed ones: at least {@code reps} of them and at least {@code seconds} long,
+     * then (when seconds &gt; 0) more until two in a row ran without JIT compilation, for at most
+     * {@link #MAX_EXTRA_SECONDS}. A rep count or a fixed time alone left kernels that run once per repetition (the
+     * loss's square, the mean's backward) interpreted in config A's training step: 3 s are 7 repetitions there, and
+     * those kernels then took 16 ms of a 430 ms step (0.6 ms after 15 s).
      */
     public record Warmup(int reps, double seconds) {
+        public static final int MAX_EXTRA_SECONDS = 30;
+
+        /** Whether the warm-up that started at {@code start} with {@code done} repetitions goes on. */
+        boolean goesOn(int done, long start, long now, int quietReps) {
+            if (done < reps || now - start < seconds * 1e9) {
+                return true;
+            }
+            return seconds > 0 && quietReps < 2 && now - start < (seconds + MAX_EXTRA_SECONDS) * 1e9;
+        }
+    }
+
+    /** Total JIT compilation time so far in ms, or -1 where the JVM does not report it. */
+    private static long jitMillis() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
     /** One measured phase. */
@@ -128,11 +146,14 @@ public final class EndToEndBench {
                 case "denoise" -> () -> denoiser.denoise(x, null, 0.1).toFloatArray();
                 default -> throw new IllegalArgumentException("unknown phase '" + phase + "'; phases: " + PHASES);
             };
-            long warmEnd = System.nanoTime() + (long) (warmup.seconds() * 1e9);
-            for (int i = 0; i < warmup.reps() || System.nanoTime() < warmEnd; i++) {
+            long start = System.nanoTime();
+            int quiet = 0;
+            for (int i = 0; warmup.goesOn(i, start, System.nanoTime(), quiet); i++) {
+                long jitBefore = jitMillis();
                 try (MemoryScope s = MemoryScope.open()) {
                     body.run();
                 }
+                quiet = jitBefore < 0 || jitMillis() == jitBefore ? quiet + 1 : 0;
             }
             if (be instanceof org.tarflow.tensor.ProfilingBackend pb) {
                 pb.reset(); // profile the timed repetitions only
