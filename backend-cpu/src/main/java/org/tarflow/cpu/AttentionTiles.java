@@ -49,10 +49,25 @@ final class AttentionTiles {
         return (t + TILE_COLS - 1) / TILE_COLS * TILE_COLS;
     }
 
-    /** dst[e·tp + j] = src[base + j·stride + e], zero for j ≥ t. Whole vectors of j are gathered (L rows at once). */
+    /**
+     * dst[e·tp + j] = src[base + j·stride + e], zero for j ≥ t: in L×L register blocks, or with whole vectors of j
+     * gathered (L rows at once) where vectors are not 16 wide.
+     */
     private static void transpose(float[] src, int base, int stride, int t, int d, float[] dst, int tp) {
-        int[] rows = Simd.rowOffsets(stride);
         int full = t / L * L;
+        if (BlockTranspose.inRegisters()) {
+            for (int j0 = 0; j0 < full; j0 += L) {
+                for (int e0 = 0; e0 < d; e0 += L) {
+                    BlockTranspose.block(src, base + j0 * stride + e0, stride, dst, e0 * tp + j0, tp);
+                }
+            }
+            BlockTranspose.scalar(src, base + full * stride, stride, t - full, d, dst, full, tp);
+            for (int e = 0; e < d; e++) {
+                java.util.Arrays.fill(dst, e * tp + t, e * tp + tp, 0f);
+            }
+            return;
+        }
+        int[] rows = Simd.rowOffsets(stride);
         for (int e = 0; e < d; e++) {
             int out = e * tp;
             for (int j = 0; j < full; j += L) {

@@ -1,0 +1,102 @@
+package org.tarflow.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Transposes L×L blocks of floats in registers: L row loads, log₂L butterfly stages, L column stores. In the stage of
+ * distance s, rows r and r + s (r without bit s) swap the lanes of their upper and lower s-lane halves: lane i of
+ * the new row r takes row r + s's lane i − s where bit s of i is set; lane i of the new row r + s takes row r's lane
+ * i + s where it is clear (a lane permutation i ↦ i xor s and a blend each). Written out for L = 16; other vector
+ * widths take the scalar twin {@link #scalar}.
+ */
+final class BlockTranspose {
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.L;
+    private static final VectorShuffle<Float> X8 = xor(8);
+    private static final VectorShuffle<Float> X4 = xor(4);
+    private static final VectorShuffle<Float> X2 = xor(2);
+    private static final VectorShuffle<Float> X1 = xor(1);
+    private static final VectorMask<Float> M8 = bit(8);
+    private static final VectorMask<Float> M4 = bit(4);
+    private static final VectorMask<Float> M2 = bit(2);
+    private static final VectorMask<Float> M1 = bit(1);
+
+    private BlockTranspose() {
+    }
+
+    /** Whether {@link #block} runs in registers (16-lane vectors). */
+    static boolean inRegisters() {
+        return L == 16;
+    }
+
+    private static VectorShuffle<Float> xor(int s) {
+        return VectorShuffle.fromOp(F, i -> s < L ? i ^ s : i);
+    }
+
+    private static VectorMask<Float> bit(int s) {
+        boolean[] m = new boolean[L];
+        for (int i = 0; i < L; i++) {
+            m[i] = (i & s) != 0;
+        }
+        return VectorMask.fromArray(F, m, 0);
+    }
+
+    /** The new row r of a stage: a where bit s of the lane is clear, b's lane i − s where it is set. */
+    private static FloatVector low(FloatVector a, FloatVector b, VectorShuffle<Float> x, VectorMask<Float> m) {
+        return a.blend(b.rearrange(x), m);
+    }
+
+    /** The new row r + s of a stage: a's lane i + s where bit s of the lane is clear, b where it is set. */
+    private static FloatVector high(FloatVector a, FloatVector b, VectorShuffle<Float> x, VectorMask<Float> m) {
+        return a.rearrange(x).blend(b, m);
+    }
+
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[L * L]);
+
+    /**
+     * dst[dOff + c·dStride + r] = src[sOff + r·sStride + c] for r, c &lt; L; {@link #inRegisters} must hold (the
+     * callers fall back to {@link #scalar}). The middle stages run through an L1-resident scratch block: written out
+     * as one method with sixteen vector locals the transpose outgrew C2's inlining budget and boxed its vectors.
+     */
+    static void block(float[] src, int sOff, int sStride, float[] dst, int dOff, int dStride) {
+        float[] t = SCRATCH.get();
+        for (int r = 0; r < 8; r++) {
+            FloatVector a = FloatVector.fromArray(F, src, sOff + r * sStride);
+            FloatVector b = FloatVector.fromArray(F, src, sOff + (r + 8) * sStride);
+            low(a, b, X8, M8).intoArray(t, r * L);
+            high(a, b, X8, M8).intoArray(t, (r + 8) * L);
+        }
+        stage(t, 4, X4, M4);
+        stage(t, 2, X2, M2);
+        for (int r = 0; r < L; r += 2) {
+            FloatVector a = FloatVector.fromArray(F, t, r * L);
+            FloatVector b = FloatVector.fromArray(F, t, (r + 1) * L);
+            low(a, b, X1, M1).intoArray(dst, dOff + r * dStride);
+            high(a, b, X1, M1).intoArray(dst, dOff + (r + 1) * dStride);
+        }
+    }
+
+    /** One butterfly stage of distance s over the rows of the scratch block, in place. */
+    private static void stage(float[] t, int s, VectorShuffle<Float> x, VectorMask<Float> m) {
+        for (int r = 0; r < L; r++) {
+            if ((r & s) == 0) {
+                FloatVector a = FloatVector.fromArray(F, t, r * L);
+                FloatVector b = FloatVector.fromArray(F, t, (r + s) * L);
+                low(a, b, x, m).intoArray(t, r * L);
+                high(a, b, x, m).intoArray(t, (r + s) * L);
+            }
+        }
+    }
+
+    /** The same contract for an R×C block of any size: dst[dOff + c·dStride + r] = src[sOff + r·sStride + c]. */
+    static void scalar(float[] src, int sOff, int sStride, int rows, int cols, float[] dst, int dOff, int dStride) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                dst[dOff + c * dStride + r] = src[sOff + r * sStride + c];
+            }
+        }
+    }
+}
