@@ -8,7 +8,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Progress of a long loop: a progress bar with rate and ETA on an interactive terminal, plain lines every
- * {@code intervalSeconds} otherwise (logs, CI, pipes).
+ * {@code intervalSeconds} otherwise (logs, CI, pipes). A total of {@link #UNKNOWN} (a time-bounded run before it
+ * has measured its speed) shows the position alone.
  */
 public final class Progress implements AutoCloseable {
     private final ProgressBar bar;
@@ -19,6 +20,8 @@ public final class Progress implements AutoCloseable {
     private final long start = System.nanoTime();
     private long lastPrint = start;
     private long current;
+
+    public static final long UNKNOWN = -1;
 
     public Progress(String task, long initial, long total, double intervalSeconds) {
         this.task = task;
@@ -47,11 +50,15 @@ public final class Progress implements AutoCloseable {
             return;
         }
         long now = System.nanoTime();
-        if (now - lastPrint >= intervalNanos || position >= total) {
+        if (now - lastPrint >= intervalNanos || total > 0 && position >= total) {
             lastPrint = now;
-            double elapsed = (now - start) / 1e9;
-            plain.printf(Locale.ROOT, "%s %d/%d (%.1f%%) %s elapsed %s%n", task, position, total,
-                    100.0 * position / Math.max(1, total), status, duration(elapsed));
+            String elapsed = duration((now - start) / 1e9);
+            if (total > 0) {
+                plain.printf(Locale.ROOT, "%s %d/%d (%.1f%%) %s elapsed %s%n", task, position, total,
+                        100.0 * position / total, status, elapsed);
+            } else {
+                plain.printf(Locale.ROOT, "%s %d %s elapsed %s%n", task, position, status, elapsed);
+            }
         }
     }
 

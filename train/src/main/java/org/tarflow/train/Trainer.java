@@ -141,7 +141,7 @@ public final class Trainer {
         long calibrationStart = 0;
         long step = start;
         try (Metrics metrics = new Metrics(dir.resolve(METRICS), start);
-             Progress progress = new Progress("train", start, timed ? 1 : total, 30)) {
+             Progress progress = new Progress("train", start, timed ? Progress.UNKNOWN : total, 30)) {
             while (step < end) {
                 long t0 = System.nanoTime();
                 LrSchedule schedule = LrSchedule.recipe(cfg.lr(), cfg.warmupSteps(), timed ? Long.MAX_VALUE : total);

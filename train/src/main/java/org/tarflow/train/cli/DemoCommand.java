@@ -89,8 +89,10 @@ final class DemoCommand implements Callable<Integer> {
         try (Progress p = new Progress("eval", 0, test.size(), 10)) {
             e = Evaluator.run(model, test, Batches.Noise.DEQUANTIZE, 0, 256, 0, classify, seed, p);
         }
-        System.out.printf(Locale.ROOT, "%ndemo finished: %d steps (%.1f epochs) in %.1f min at %.0f images/s%n",
-                r.steps(), r.steps() * (double) cfg.batch() / train.size(), r.seconds() / 60, r.imagesPerSecond());
+        double images = r.steps() * (double) cfg.batch();
+        System.out.printf(Locale.ROOT, "%ndemo finished: %d steps (%.1f epochs) in %.1f min, %.0f images/s overall, "
+                + "%.0f in the median of the last 100 steps%n", r.steps(), images / train.size(), r.seconds() / 60,
+                images / r.seconds(), r.imagesPerSecond());
         System.out.printf(Locale.ROOT, "  test bits/dim (dequantised, %d images): %.4f%n", e.images(), e.bitsPerDim());
         System.out.printf(Locale.ROOT, "  Bayes classifier accuracy (%d test images): %.2f%%%n", e.classified(),
                 100 * e.accuracy());
