@@ -50,33 +50,29 @@ final class AttentionTiles {
     }
 
     /**
-     * dst[e·tp + j] = src[base + j·stride + e], zero for j ≥ t: in L×L register blocks, or with whole vectors of j
-     * gathered (L rows at once) where vectors are not 16 wide.
+     * dst[e·tp + j] = src[base + j·stride + e], zero for j ≥ t. Whole groups of L rows go through L×L block
+     * transposes, or, where vectors are not 16 wide, gathers of L rows at once; the last rows one by one.
      */
     private static void transpose(float[] src, int base, int stride, int t, int d, float[] dst, int tp) {
         int full = t / L * L;
         if (BlockTranspose.inRegisters()) {
+            float[] scratch = BlockTranspose.scratch();
             for (int j0 = 0; j0 < full; j0 += L) {
                 for (int e0 = 0; e0 < d; e0 += L) {
-                    BlockTranspose.block(src, base + j0 * stride + e0, stride, dst, e0 * tp + j0, tp);
+                    BlockTranspose.block(src, base + j0 * stride + e0, stride, dst, e0 * tp + j0, tp, scratch);
                 }
             }
-            BlockTranspose.scalar(src, base + full * stride, stride, t - full, d, dst, full, tp);
+        } else {
+            int[] rows = Simd.rowOffsets(stride);
             for (int e = 0; e < d; e++) {
-                java.util.Arrays.fill(dst, e * tp + t, e * tp + tp, 0f);
+                for (int j = 0; j < full; j += L) {
+                    FloatVector.fromArray(F, src, base + j * stride + e, rows, 0).intoArray(dst, e * tp + j);
+                }
             }
-            return;
         }
-        int[] rows = Simd.rowOffsets(stride);
+        BlockTranspose.scalar(src, base + full * stride, stride, t - full, d, dst, full, tp);
         for (int e = 0; e < d; e++) {
-            int out = e * tp;
-            for (int j = 0; j < full; j += L) {
-                FloatVector.fromArray(F, src, base + j * stride + e, rows, 0).intoArray(dst, out + j);
-            }
-            for (int j = full; j < t; j++) {
-                dst[out + j] = src[base + j * stride + e];
-            }
-            java.util.Arrays.fill(dst, out + t, out + tp, 0f);
+            java.util.Arrays.fill(dst, e * tp + t, e * tp + tp, 0f);
         }
     }
 

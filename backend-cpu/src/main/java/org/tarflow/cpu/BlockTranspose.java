@@ -6,11 +6,11 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Transposes L×L blocks of floats in registers: L row loads, log₂L butterfly stages, L column stores. In the stage of
- * distance s, rows r and r + s (r without bit s) swap the lanes of their upper and lower s-lane halves: lane i of
- * the new row r takes row r + s's lane i − s where bit s of i is set; lane i of the new row r + s takes row r's lane
- * i + s where it is clear (a lane permutation i ↦ i xor s and a blend each). Written out for L = 16; other vector
- * widths take the scalar twin {@link #scalar}.
+ * Transposes L×L blocks of floats with vector operations instead of gathers: L row loads, log₂L butterfly stages, L
+ * column stores. In the stage of distance s, rows r and r + s (r without bit s) swap the lanes of their upper and
+ * lower s-lane halves: lane i of the new row r takes row r + s's lane i − s where bit s of i is set; lane i of the
+ * new row r + s takes row r's lane i + s where it is clear (a lane permutation i ↦ i xor s and a blend each). For
+ * L = 16; other vector widths take the callers' fallbacks, and {@link #scalar} is the twin.
  */
 final class BlockTranspose {
     private static final VectorSpecies<Float> F = Simd.F;
@@ -27,7 +27,7 @@ final class BlockTranspose {
     private BlockTranspose() {
     }
 
-    /** Whether {@link #block} runs in registers (16-lane vectors). */
+    /** Whether {@link #block} can run (16-lane vectors). */
     static boolean inRegisters() {
         return L == 16;
     }
@@ -56,13 +56,17 @@ final class BlockTranspose {
 
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[L * L]);
 
+    /** This thread's scratch block for {@link #block}: fetched once per run of blocks, not once per block. */
+    static float[] scratch() {
+        return SCRATCH.get();
+    }
+
     /**
-     * dst[dOff + c·dStride + r] = src[sOff + r·sStride + c] for r, c &lt; L; {@link #inRegisters} must hold (the
-     * callers fall back to {@link #scalar}). The middle stages run through an L1-resident scratch block: written out
-     * as one method with sixteen vector locals the transpose outgrew C2's inlining budget and boxed its vectors.
+     * dst[dOff + c·dStride + r] = src[sOff + r·sStride + c] for r, c &lt; L; {@link #inRegisters} must hold. The
+     * middle stages run through the L1-resident scratch block t ({@link #scratch}): written out as one method with
+     * sixteen vector locals the transpose outgrew C2's inlining budget and boxed its vectors.
      */
-    static void block(float[] src, int sOff, int sStride, float[] dst, int dOff, int dStride) {
-        float[] t = SCRATCH.get();
+    static void block(float[] src, int sOff, int sStride, float[] dst, int dOff, int dStride, float[] t) {
         for (int r = 0; r < 8; r++) {
             FloatVector a = FloatVector.fromArray(F, src, sOff + r * sStride);
             FloatVector b = FloatVector.fromArray(F, src, sOff + (r + 8) * sStride);

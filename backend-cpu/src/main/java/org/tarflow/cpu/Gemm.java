@@ -375,9 +375,10 @@ final class Gemm {
             // quarter of a forward-pass GEMM, gathers still 4–5%
             int src = bOff + j0 * ldb + p0;
             int full = kc - kc % L;
+            float[] scratch = BlockTranspose.scratch();
             for (int p = 0; p < full; p += L) {
-                BlockTranspose.block(b, src + p, ldb, dst, d + p * NR, NR);
-                BlockTranspose.block(b, src + L * ldb + p, ldb, dst, d + p * NR + L, NR);
+                BlockTranspose.block(b, src + p, ldb, dst, d + p * NR, NR, scratch);
+                BlockTranspose.block(b, src + L * ldb + p, ldb, dst, d + p * NR + L, NR, scratch);
             }
             BlockTranspose.scalar(b, src + full, ldb, NR, kc - full, dst, d + full * NR, NR);
         } else if (nr == NR) {

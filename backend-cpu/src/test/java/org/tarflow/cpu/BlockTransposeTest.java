@@ -27,7 +27,7 @@ class BlockTransposeTest {
             java.util.Arrays.fill(want, -7f);
             float[] got = want.clone();
             BlockTranspose.scalar(src, sOff, sStride, l, l, want, dOff, dStride);
-            BlockTranspose.block(src, sOff, sStride, got, dOff, dStride);
+            BlockTranspose.block(src, sOff, sStride, got, dOff, dStride, BlockTranspose.scratch());
             assertArrayEquals(want, got, "layout " + java.util.Arrays.toString(layout));
             assertEquals(src[sOff + 2 * sStride + 5], got[dOff + 5 * dStride + 2]);
         }
