@@ -160,10 +160,6 @@ final class Elementwise {
     }
 
     /**
-     * gx = gy·(Φ(x) + x·φ(x)) in blocks that stay in L1: one loop writes Φ into gx, a second adds x·φ and scales by
-     * gy. Two loops with one inlined exp each, because a single loop with both exps exceeds C2's inlining budget.
-     */
-    /**
      * gx = gy·(Φ(x) + x·φ(x)) with Φ(x) recovered from the forward output as y/x (y = x·Φ(x), so the quotient is
      * within an ulp or two of Φ): one exp per element instead of the two, the divide and the polynomial of
      * evaluating Φ again. At x = 0 the quotient is replaced by Φ(0) = ½; past |x| = 30 by the step Φ reaches in

@@ -113,7 +113,7 @@ public final class MetaBlock implements HasParameters {
         int t = Math.max(1, n - 1);
         Tensor xp = permute(x);
         Tensor pos = flip ? posEmbed.flip(0) : posEmbed;
-        Tensor h = projIn.forward(t < n ? xp.slice(1, 0, t) : xp).add(t < n ? pos.slice(0, 0, t) : pos);
+        Tensor h = projIn.forward(xp.slice(1, 0, t)).add(pos.slice(0, 0, t));
         Tensor cls = classRows(labels, x.dim(0));
         if (cls != null) {
             h = h.add(cls);
