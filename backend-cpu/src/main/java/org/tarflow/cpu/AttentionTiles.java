@@ -1,6 +1,7 @@
 package org.tarflow.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.tarflow.tensor.AttentionSpec;
 
@@ -50,11 +51,13 @@ final class AttentionTiles {
     }
 
     /**
-     * dst[e·tp + j] = src[base + j·stride + e], zero for j ≥ t. Whole groups of L rows go through L×L block
-     * transposes, or, where vectors are not 16 wide, gathers of L rows at once; the last rows one by one.
+     * dst[e·tp + j] = src[base + j·stride + e], zero for j ≥ t. Groups of L rows go through L×L block transposes
+     * (the last, partial group with zero rows: one by one it cost as much as all the full groups for T = 63), or,
+     * where vectors are not 16 wide, gathers of L rows at once and the last rows one by one.
      */
     private static void transpose(float[] src, int base, int stride, int t, int d, float[] dst, int tp) {
         int full = t / L * L;
+        int done;
         if (BlockTranspose.inRegisters()) {
             float[] scratch = BlockTranspose.scratch();
             for (int j0 = 0; j0 < full; j0 += L) {
@@ -62,6 +65,13 @@ final class AttentionTiles {
                     BlockTranspose.block(src, base + j0 * stride + e0, stride, dst, e0 * tp + j0, tp, scratch);
                 }
             }
+            if (full < t) {
+                for (int e0 = 0; e0 < d; e0 += L) {
+                    BlockTranspose.partialBlock(src, base + full * stride + e0, stride, t - full, dst, e0 * tp + full,
+                            tp, scratch);
+                }
+            }
+            done = (t + L - 1) / L * L;
         } else {
             int[] rows = Simd.rowOffsets(stride);
             for (int e = 0; e < d; e++) {
@@ -69,14 +79,18 @@ final class AttentionTiles {
                     FloatVector.fromArray(F, src, base + j * stride + e, rows, 0).intoArray(dst, e * tp + j);
                 }
             }
+            BlockTranspose.scalar(src, base + full * stride, stride, t - full, d, dst, full, tp);
+            done = t;
         }
-        BlockTranspose.scalar(src, base + full * stride, stride, t - full, d, dst, full, tp);
         for (int e = 0; e < d; e++) {
-            java.util.Arrays.fill(dst, e * tp + t, e * tp + tp, 0f);
+            java.util.Arrays.fill(dst, e * tp + done, e * tp + tp, 0f);
         }
     }
 
-    //   forward, per (b, h):  S = scale·Q·Kᵀ (causal tiles only) → P = softmax rows, lse → O = P·V
+    //   forward, per (b, h):  Sᵀ = scale·K·Qᵀ (causal tiles only) → P = softmax over keys, lse → O = P·V
+    //   The scores are held transposed (a row per key, queries along the lanes) so that the softmax's max and sum
+    //   over keys are lane-wise vector operations; row-major scores needed two horizontal reductions per query,
+    //   and the softmax then cost more than both products together.
     static void forward(AttentionSpec sp, int b, int h, float[] qkv, int qo, float[] out, int oo, float[] lse, int lo) {
         int t = sp.tokens();
         int d = sp.headDim();
@@ -84,30 +98,78 @@ final class AttentionTiles {
         int c3 = 3 * c;
         int tp = padded(t);
         float[][] sc = scratch(d * tp, t * tp);
-        float[] kt = sc[0];
-        float[] p = sc[2];
+        float[] qt = sc[0];
+        float[] st = sc[2];
         int base = qo + b * t * c3 + h * d;
-        transpose(qkv, base + c, c3, t, d, kt, tp);
+        transpose(qkv, base, c3, t, d, qt, tp);
         float scale = (float) sp.scale();
-        for (int i0 = 0; i0 < t; i0 += 4) {
-            int rows = Math.min(4, t - i0);
-            int jEnd = sp.causal() ? i0 + rows : t;
-            for (int j0 = 0; j0 < jEnd; j0 += TILE_COLS) {
-                rowsTimesTransposed(qkv, base + i0 * c3, c3, rows, kt, tp, d, j0, scale, p, i0 * tp, tp);
+        for (int j0 = 0; j0 < t; j0 += 4) {
+            int rows = Math.min(4, t - j0);
+            // causal: key j only meets queries i ≥ j
+            int iStart = sp.causal() ? j0 / TILE_COLS * TILE_COLS : 0;
+            for (int i0 = iStart; i0 < tp; i0 += TILE_COLS) {
+                rowsTimesTransposed(qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0, scale, st, j0 * tp, tp);
             }
         }
-        int lseRow = lo + (b * sp.heads() + h) * t;
-        for (int i = 0; i < t; i++) {
-            int visible = sp.causal() ? i + 1 : t;
-            lse[lseRow + i] = softmaxRow(p, i * tp, visible);
-        }
+        softmaxColumns(st, t, tp, sp.causal(), lse, lo + (b * sp.heads() + h) * t, sc[3]);
         int orow = oo + b * t * c + h * d;
         for (int i0 = 0; i0 < t; i0 += 4) {
             int rows = Math.min(4, t - i0);
             int kEnd = sp.causal() ? i0 + rows : t;
             for (int e0 = 0; e0 < d; e0 += TILE_COLS) {
-                weightsTimesRows(p, i0 * tp, tp, 1, rows, 0, kEnd, qkv, base + 2 * c + e0, c3, 1f, out,
+                // P[i][j] = st[j·tp + i]
+                weightsTimesRows(st, i0, 1, tp, rows, 0, kEnd, qkv, base + 2 * c + e0, c3, 1f, out,
                         orow + i0 * c + e0, c);
+            }
+        }
+    }
+
+    private static final FloatVector IOTA = FloatVector.fromArray(F, iota(), 0);
+
+    private static float[] iota() {
+        float[] v = new float[L];
+        for (int i = 0; i < L; i++) {
+            v[i] = i;
+        }
+        return v;
+    }
+
+    /**
+     * In place on transposed scores st[j·tp + i] (key j < t, query i < tp): each column i becomes its softmax over
+     * the keys it sees (j ≤ i when causal, else j < t), and exactly 0 at the keys it does not see within its
+     * vector's diagonal block (the rows the P·V tiles read); lse[lseRow + i] = log Σ_j exp(s_ij) for i < t. Keys
+     * are summed in order, one lane per query, so the result does not depend on JIT or interpreter. {@code lanes}
+     * is scratch of at least 2L floats.
+     */
+    private static void softmaxColumns(float[] st, int t, int tp, boolean causal, float[] lse, int lseRow,
+                                       float[] lanes) {
+        FloatVector negInf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int i0 = 0; i0 < tp && i0 < t; i0 += L) {
+            int jEnd = causal ? Math.min(t, i0 + L) : t;
+            int jDiag = causal ? i0 : t; // from here on, lane i sees key j only if i ≥ j
+            FloatVector max = negInf;
+            for (int j = 0; j < jEnd; j++) {
+                FloatVector s = FloatVector.fromArray(F, st, j * tp + i0);
+                if (j >= jDiag) {
+                    s = negInf.blend(s, IOTA.compare(VectorOperators.GE, j - i0));
+                    s.intoArray(st, j * tp + i0);
+                }
+                max = max.max(s);
+            }
+            FloatVector sum = FloatVector.zero(F);
+            for (int j = 0; j < jEnd; j++) {
+                FloatVector e = VecMath.expNonPositive(FloatVector.fromArray(F, st, j * tp + i0).sub(max));
+                e.intoArray(st, j * tp + i0);
+                sum = sum.add(e);
+            }
+            FloatVector inv = FloatVector.broadcast(F, 1f).div(sum);
+            for (int j = 0; j < jEnd; j++) {
+                FloatVector.fromArray(F, st, j * tp + i0).mul(inv).intoArray(st, j * tp + i0);
+            }
+            max.intoArray(lanes, 0);
+            sum.intoArray(lanes, L);
+            for (int i = i0; i < Math.min(t, i0 + L); i++) {
+                lse[lseRow + i] = lanes[i - i0] + (float) Math.log(lanes[L + i - i0]);
             }
         }
     }
@@ -337,21 +399,6 @@ final class AttentionTiles {
     static int rowLimit(int visible) {
         int q = Math.max(L, 4);
         return (visible + q - 1) / q * q;
-    }
-
-    /**
-     * In place on one row of scores: p[j] = softmax for j < visible, 0 for visible ≤ j < {@link #rowLimit}. Returns
-     * the row's log-sum-exp.
-     */
-    private static float softmaxRow(float[] p, int o, int visible) {
-        int lim = rowLimit(visible);
-        float max = AttentionKernels.maxPadded(p, o, visible, lim);
-        float sum = AttentionKernels.expInPlace(p, o, lim, max);
-        float inv = 1f / sum;
-        for (int j = 0; j < lim; j += L) {
-            FloatVector.fromArray(F, p, o + j).mul(inv).intoArray(p, o + j);
-        }
-        return max + (float) Math.log(sum);
     }
 
     /**

@@ -83,6 +83,21 @@ final class BlockTranspose {
         }
     }
 
+    /**
+     * {@link #block} for the first {@code rows} (&lt; L) rows of a block, the missing rows read as zeros:
+     * dst[dOff + c·dStride + r] = src[sOff + r·sStride + c] for r &lt; rows, 0 for rows ≤ r &lt; L. The rows are
+     * copied into the scratch block first, which {@link #block} may then read in place (its first stage reads rows
+     * r and r + 8 before writing those two rows).
+     */
+    static void partialBlock(float[] src, int sOff, int sStride, int rows, float[] dst, int dOff, int dStride,
+                             float[] t) {
+        for (int r = 0; r < L; r++) {
+            FloatVector v = r < rows ? FloatVector.fromArray(F, src, sOff + r * sStride) : FloatVector.zero(F);
+            v.intoArray(t, r * L);
+        }
+        block(t, 0, L, dst, dOff, dStride, t);
+    }
+
     /** One butterfly stage of distance s over the rows of the scratch block, in place. */
     private static void stage(float[] t, int s, VectorShuffle<Float> x, VectorMask<Float> m) {
         for (int r = 0; r < L; r++) {
