@@ -10,10 +10,12 @@ import org.tarflow.tensor.AttentionSpec;
  * four vectors (64 with 512-bit vectors). Two micro-kernels do all the arithmetic, each on a 4-row × 4-vector tile of
  * 16 accumulators:
  * <ul>
- *   <li>{@link #rowsTimesTransposed}: S = α·X·Yᵀ from rows of X and a transposed, padded copy of Y (scores, dP);</li>
+ *   <li>{@link #rowsTimesTransposed}: Sᵀ = α·K·Qᵀ from rows of K and a transposed, padded copy of Q (scores, and
+ *   dPᵀ = V·dOᵀ);</li>
  *   <li>{@link #weightsTimesRows}: O = α·P·Z or α·Pᵀ·Z from a weight matrix and rows of Z (outputs, dQ, dK, dV).</li>
  * </ul>
- * Causality is handled by skipping tiles above the diagonal and by zeros in P past it. The general path in
+ * Scores are held transposed, a row per key with queries along the lanes, so that everything per query (softmax max
+ * and sum, lse, D) is lane-wise. Causality is handled by skipping tiles below the diagonal and by zeros in P past it. The general path in
  * {@link AttentionKernels} covers other head sizes and is the oracle in the tests.
  */
 final class AttentionTiles {
@@ -22,8 +24,8 @@ final class AttentionTiles {
     /** Columns per tile: four vectors. */
     static final int TILE_COLS = 4 * L;
 
-    /** Per-thread scratch: Kᵀ, Vᵀ [d × tp], P and dP [T × tp]. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
+    /** Per-thread scratch: Qᵀ, dOᵀ [d × tp]; Pᵀ, dPᵀ [T × tp]; two per-query rows [tp]. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[6][0]);
 
     private AttentionTiles() {
     }
@@ -41,6 +43,10 @@ final class AttentionTiles {
         if (s[2].length < square) {
             s[2] = new float[square];
             s[3] = new float[square];
+        }
+        if (s[4].length < transposed) {
+            s[4] = new float[transposed];
+            s[5] = new float[transposed];
         }
         return s;
     }
@@ -174,8 +180,8 @@ final class AttentionTiles {
         }
     }
 
-    //   backward, per (b, h):
-    //   P = exp(scale·Q·Kᵀ − lse)   dP = dO·Vᵀ   D_i = dO_i·O_i   dS = P∘(dP − D)
+    //   backward, per (b, h), in the forward's transposed layout (a row per key, queries along the lanes):
+    //   Pᵀ = exp(scale·K·Qᵀ − lse)   dPᵀ = V·dOᵀ   D_i = dO_i·O_i   dSᵀ = Pᵀ∘(dPᵀ − D)
     //   dQ = scale·dS·K     dK = scale·dSᵀ·Q     dV = Pᵀ·dO
     static void backward(AttentionSpec sp, int b, int h, float[] qkv, int qo, float[] out, int oo, float[] lse, int lo,
                          float[] gOut, int go, float[] gQkv, int gq) {
@@ -185,45 +191,75 @@ final class AttentionTiles {
         int c3 = 3 * c;
         int tp = padded(t);
         float[][] sc = scratch(d * tp, t * tp);
-        float[] kt = sc[0];
-        float[] vt = sc[1];
-        float[] p = sc[2];
-        float[] dp = sc[3];
+        float[] qt = sc[0];
+        float[] dot = sc[1];
+        float[] pt = sc[2];
+        float[] dpt = sc[3];
+        float[] lseRow = sc[4];
+        float[] dd = sc[5];
         int base = qo + b * t * c3 + h * d;
         int gbase = gq + b * t * c3 + h * d;
         int obase = oo + b * t * c + h * d;
         int dobase = go + b * t * c + h * d;
-        transpose(qkv, base + c, c3, t, d, kt, tp);
-        transpose(qkv, base + 2 * c, c3, t, d, vt, tp);
+        transpose(qkv, base, c3, t, d, qt, tp);
+        transpose(gOut, dobase, c, t, d, dot, tp);
         float scale = (float) sp.scale();
-        for (int i0 = 0; i0 < t; i0 += 4) {
-            int rows = Math.min(4, t - i0);
-            int jEnd = sp.causal() ? i0 + rows : t;
-            for (int j0 = 0; j0 < jEnd; j0 += TILE_COLS) {
-                rowsTimesTransposed(qkv, base + i0 * c3, c3, rows, kt, tp, d, j0, scale, p, i0 * tp, tp);
-                rowsTimesTransposed(gOut, dobase + i0 * c, c, rows, vt, tp, d, j0, 1f, dp, i0 * tp, tp);
+        for (int j0 = 0; j0 < t; j0 += 4) {
+            int rows = Math.min(4, t - j0);
+            int iStart = sp.causal() ? j0 / TILE_COLS * TILE_COLS : 0;
+            for (int i0 = iStart; i0 < tp; i0 += TILE_COLS) {
+                rowsTimesTransposed(qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0, scale, pt, j0 * tp, tp);
+                rowsTimesTransposed(qkv, base + 2 * c + j0 * c3, c3, rows, dot, tp, d, i0, 1f, dpt, j0 * tp, tp);
             }
         }
-        int lseRow = lo + (b * sp.heads() + h) * t;
+        // padding queries get lse = +∞: their probabilities come out exactly 0
+        System.arraycopy(lse, lo + (b * sp.heads() + h) * t, lseRow, 0, t);
+        java.util.Arrays.fill(lseRow, t, tp, Float.POSITIVE_INFINITY);
         for (int i = 0; i < t; i++) {
-            int visible = sp.causal() ? i + 1 : t;
-            float dd = dot(gOut, dobase + i * c, out, obase + i * c, d);
-            probabilitiesAndScoreGradient(p, dp, i * tp, visible, lse[lseRow + i], dd);
+            dd[i] = dot(gOut, dobase + i * c, out, obase + i * c, d);
         }
-        for (int i0 = 0; i0 < t; i0 += 4) {
-            int rows = Math.min(4, t - i0);
-            int kEnd = sp.causal() ? i0 + rows : t;
-            int kStart = sp.causal() ? i0 : 0; // key j only receives from queries i ≥ j
+        java.util.Arrays.fill(dd, t, tp, 0f);
+        probabilitiesAndScoreGradients(pt, dpt, t, tp, sp.causal(), lseRow, dd);
+        for (int r0 = 0; r0 < t; r0 += 4) {
+            int rows = Math.min(4, t - r0);
+            int jEnd = sp.causal() ? r0 + rows : t; // query i only receives from keys j ≤ i
+            int iStart = sp.causal() ? r0 : 0; // key j only receives from queries i ≥ j
             for (int e0 = 0; e0 < d; e0 += TILE_COLS) {
-                // dQ rows i0.. : Σ_j dS[i][j]·K[j]
-                weightsTimesRows(dp, i0 * tp, tp, 1, rows, 0, kEnd, qkv, base + c + e0, c3, scale, gQkv,
-                        gbase + i0 * c3 + e0, c3);
-                // dK rows j = i0.. : Σ_i dS[i][j]·Q[i]
-                weightsTimesRows(dp, i0, 1, tp, rows, kStart, t, qkv, base + e0, c3, scale, gQkv,
-                        gbase + c + i0 * c3 + e0, c3);
-                // dV rows j = i0.. : Σ_i P[i][j]·dO[i]
-                weightsTimesRows(p, i0, 1, tp, rows, kStart, t, gOut, dobase + e0, c, 1f, gQkv,
-                        gbase + 2 * c + i0 * c3 + e0, c3);
+                // dQ rows i = r0.. : Σ_j dS[i][j]·K[j] = Σ_j dSᵀ[j][i]·K[j]
+                weightsTimesRows(dpt, r0, 1, tp, rows, 0, jEnd, qkv, base + c + e0, c3, scale, gQkv,
+                        gbase + r0 * c3 + e0, c3);
+                // dK rows j = r0.. : Σ_i dSᵀ[j][i]·Q[i]
+                weightsTimesRows(dpt, r0 * tp, tp, 1, rows, iStart, t, qkv, base + e0, c3, scale, gQkv,
+                        gbase + c + r0 * c3 + e0, c3);
+                // dV rows j = r0.. : Σ_i Pᵀ[j][i]·dO[i]
+                weightsTimesRows(pt, r0 * tp, tp, 1, rows, iStart, t, gOut, dobase + e0, c, 1f, gQkv,
+                        gbase + 2 * c + r0 * c3 + e0, c3);
+            }
+        }
+    }
+
+    /**
+     * In place on the transposed scores and score gradients of the backward pass: pt[j·tp + i] ← exp(pt − lse_i)
+     * (0 where query i does not see key j, within each vector's diagonal block), dpt[j·tp + i] ← p·(dpt − D_i).
+     * The rows evaluated are those the gradient tiles read (keys j below the end of the query vector's block).
+     */
+    private static void probabilitiesAndScoreGradients(float[] pt, float[] dpt, int t, int tp, boolean causal,
+                                                       float[] lseRow, float[] dd) {
+        FloatVector negInf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int i0 = 0; i0 < tp && i0 < t; i0 += L) {
+            int jEnd = causal ? Math.min(t, i0 + L) : t;
+            int jDiag = causal ? i0 : t;
+            FloatVector lv = FloatVector.fromArray(F, lseRow, i0);
+            FloatVector dv = FloatVector.fromArray(F, dd, i0);
+            for (int j = 0; j < jEnd; j++) {
+                int o = j * tp + i0;
+                FloatVector s = FloatVector.fromArray(F, pt, o);
+                if (j >= jDiag) {
+                    s = negInf.blend(s, IOTA.compare(VectorOperators.GE, j - i0));
+                }
+                FloatVector p = VecMath.expNonPositive(s.sub(lv));
+                p.intoArray(pt, o);
+                p.mul(FloatVector.fromArray(F, dpt, o).sub(dv)).intoArray(dpt, o);
             }
         }
     }
@@ -389,35 +425,6 @@ final class AttentionTiles {
             a32.mul(alpha).intoArray(out, o + 2 * L);
             a33.mul(alpha).intoArray(out, o + 3 * L);
         }
-    }
-
-    /**
-     * How far a score row of {@code visible} keys is evaluated: to whole vectors, and to at least the end of its
-     * 4-row block's diagonal tile, which is as far as the products after it read (row i of block i0 reads keys below
-     * i0 + 4 ≤ this limit for every i ≥ i0; column j of the transposed products likewise only meets rows i ≥ j − 3).
-     */
-    static int rowLimit(int visible) {
-        int q = Math.max(L, 4);
-        return (visible + q - 1) / q * q;
-    }
-
-    /**
-     * One row of the backward pass, in place: p[j] ← exp(p[j] − lse) (the probabilities, 0 past {@code visible}),
-     * dp[j] ← p[j]·(dp[j] − D) (the score gradient).
-     */
-    private static void probabilitiesAndScoreGradient(float[] p, float[] dp, int o, int visible, float lse,
-                                                      float dd) {
-        int lim = rowLimit(visible);
-        for (int j = visible; j < lim; j++) {
-            p[o + j] = Float.NEGATIVE_INFINITY;
-        }
-        for (int j = 0; j < lim; j += L) {
-            FloatVector pv = VecMath.expNonPositive(FloatVector.fromArray(F, p, o + j).sub(lse));
-            pv.intoArray(p, o + j);
-            pv.mul(FloatVector.fromArray(F, dp, o + j).sub(dd)).intoArray(dp, o + j);
-        }
-        // past the causal limit dp holds stale scratch: force exact zeros (0·NaN would not be zero)
-        java.util.Arrays.fill(dp, o + visible, o + lim, 0f);
     }
 
     private static float dot(float[] a, int ao, float[] b, int bo, int n) {
