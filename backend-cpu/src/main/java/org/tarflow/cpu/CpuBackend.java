@@ -397,6 +397,21 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    @Override
+    public void linearWeightGradients(Tensor gy, Tensor x, int rows, int out, int in, Tensor gw, Tensor gb) {
+        if (!simd) {
+            Backend.super.linearWeightGradients(gy, x, rows, out, in, gw, gb);
+            return;
+        }
+        double[] sums = scratchDoubles(out);
+        Gemm.weightGradient(team, GemmSpec.of(out, in, rows, true, false), data(gy), gy.offset(), data(x),
+                x.offset(), data(gw), gw.offset(), sums);
+        float[] g = data(gb);
+        for (int i = 0; i < out; i++) {
+            g[gb.offset() + i] = (float) sums[i];
+        }
+    }
+
     // ---------------------------------------------------------------- normalisation
 
     @Override

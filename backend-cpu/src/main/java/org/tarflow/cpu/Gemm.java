@@ -74,12 +74,45 @@ final class Gemm {
         if (s.transB() && !s.transA() && s.m() <= SMALL_M && s.k() > 0
                 && (long) s.n() * s.k() >= 32L * s.m() * s.m()) {
             swapped(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff);
-        } else if (team != null && team.size() > 1 && s.k() >= 2 * KC && s.k() >= 4L * Math.max(s.m(), s.n())) {
-            splitK(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff);
+        } else if (takesSplitK(team, s)) {
+            splitK(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff, null);
         } else {
-            range(team, s, 0, s.k(), a, aOff, b, bOff, bias, biasOff, c, cOff);
+            range(team, s, 0, s.k(), a, aOff, b, bOff, bias, biasOff, c, cOff, null, 0);
         }
     }
+
+    private static boolean takesSplitK(ThreadTeam team, GemmSpec s) {
+        return team != null && team.size() > 1 && s.k() >= 2 * KC && s.k() >= 4L * Math.max(s.m(), s.n());
+    }
+
+    /**
+     * C = Aᵀ·B (one product, alpha 1, no bias, C overwritten) and, from the Aᵀ strips the product packs anyway,
+     * rowSums[i] = Σ_p A[p][i]: a linear layer's weight gradient gyᵀ·x and its bias gradient Σ_rows gy in one pass
+     * over gy, where a separate column sum re-read all of gy from memory (2–9 ms of a training step). Each packed
+     * slice's sums are float over at most {@link #SUM_BLOCK} steps, carried into double in k order.
+     */
+    static void weightGradient(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] c,
+                               int cOff, double[] rowSums) {
+        if (!s.transA() || s.transB() || s.batch() != 1 || s.accumulate() || s.alpha() != 1.0) {
+            throw new IllegalArgumentException("weightGradient takes one Aᵀ·B product with alpha 1, got " + s);
+        }
+        java.util.Arrays.fill(rowSums, 0, s.m(), 0.0);
+        if (s.m() == 0 || s.n() == 0 || s.k() == 0) {
+            if (s.k() == 0) {
+                fillEdge(s, null, 0, c, cOff);
+            }
+            return;
+        }
+        ThreadTeam t = 2L * s.m() * s.n() * s.k() < PARALLEL_FLOPS ? null : team;
+        if (takesSplitK(t, s)) {
+            splitK(t, s, a, aOff, b, bOff, null, 0, c, cOff, rowSums);
+        } else {
+            range(t, s, 0, s.k(), a, aOff, b, bOff, null, 0, c, cOff, rowSums, 0);
+        }
+    }
+
+    /** Steps per float partial of a row sum before it is carried into double. */
+    static final int SUM_BLOCK = 64;
 
     /**
      * At most this many rows of A take {@link #swapped}: a sampling step multiplies a few dozen token rows by each
@@ -161,6 +194,16 @@ final class Gemm {
 
     private static final ThreadLocal<float[][]> SWAPPED_PART = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> SPLIT_K = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<double[][]> SPLIT_K_SUMS = ThreadLocal.withInitial(() -> new double[1][0]);
+    private static final ThreadLocal<float[][]> SUM_LANES = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private static double[] growDoubles(ThreadLocal<double[][]> holder, int size) {
+        double[][] h = holder.get();
+        if (h[0].length < size) {
+            h[0] = new double[size];
+        }
+        return h[0];
+    }
 
     /**
      * Deep products with a small result (weight gradients: k = batch·tokens) split k across threads: each thread
@@ -168,21 +211,34 @@ final class Gemm {
      * Splitting m or n instead leaves too few tasks and a barrier per k slice.
      */
     private static void splitK(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias,
-                               int biasOff, float[] c, int cOff) {
+                               int biasOff, float[] c, int cOff, double[] rowSums) {
         int parts = team.size();
-        int mn = s.m() * s.n();
+        int m = s.m();
+        int mn = m * s.n();
         float[] partial = grow(SPLIT_K, parts * mn);
+        // each part sums its own k range; the parts' sums are added in part order below
+        double[] partSums = rowSums == null ? null : growDoubles(SPLIT_K_SUMS, parts * m);
+        if (partSums != null) {
+            java.util.Arrays.fill(partSums, 0, parts * m, 0.0); // range() adds to them
+        }
         GemmSpec plain = new GemmSpec(1, s.m(), s.n(), s.k(), s.transA(), s.transB(), 0, 0, 0, 1.0, false);
         int slices = (s.k() + KC - 1) / KC;
         team.run(parts, t -> {
             int from = (int) ((long) slices * t / parts) * KC;
             int to = Math.min(s.k(), (int) ((long) slices * (t + 1) / parts) * KC);
             if (from < to) {
-                range(null, plain, from, to, a, aOff, b, bOff, null, 0, partial, t * mn);
+                range(null, plain, from, to, a, aOff, b, bOff, null, 0, partial, t * mn, partSums, t * m);
             } else {
                 java.util.Arrays.fill(partial, t * mn, (t + 1) * mn, 0f);
             }
         });
+        if (rowSums != null) {
+            for (int t = 0; t < parts; t++) {
+                for (int i = 0; i < m; i++) {
+                    rowSums[i] += partSums[t * m + i];
+                }
+            }
+        }
         float alpha = (float) s.alpha();
         int n = s.n();
         team.run(parts, t -> {
@@ -207,7 +263,8 @@ final class Gemm {
 
     /** The product restricted to k in [kFrom, kTo): C = alpha·op(A)·op(B) over that range (+ C) (+ bias). */
     private static void range(ThreadTeam team, GemmSpec s, int kFrom, int kTo, float[] a, int aOff, float[] b,
-                              int bOff, float[] bias, int biasOff, float[] c, int cOff) {
+                              int bOff, float[] bias, int biasOff, float[] c, int cOff, double[] rowSums,
+                              int rowSumsOff) {
         final int m = s.m();
         final int n = s.n();
         final int k = s.k();
@@ -246,6 +303,9 @@ final class Gemm {
                 } else {
                     int r0 = (t - bTasks) * MC;
                     packTransposedA(a, aOff, lda, p0, kc, r0, Math.min(m, r0 + MC), packedA);
+                    if (rowSums != null) {
+                        addStripSums(packedA, kc, r0, Math.min(m, r0 + MC), rowSums, rowSumsOff);
+                    }
                 }
             };
             if (team == null) {
@@ -339,6 +399,44 @@ final class Gemm {
                     for (int r = 0; r < MR; r++) {
                         dst[d + p * MR + r] = r < mr ? a[src + p * lda + r] : 0f;
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * sums[off + i] += Σ_p strip(i)[p] for rows i in [r0, r1) of op(A) as {@link #packTransposedA} left them
+     * ([kc][MR] per strip of MR rows): float partials over {@link #SUM_BLOCK} steps, carried into double. With
+     * vectors of a multiple of MR lanes, one vector holds L/MR consecutive steps of a strip.
+     */
+    static void addStripSums(float[] packed, int kc, int r0, int r1, double[] sums, int off) {
+        float[] lanes = grow(SUM_LANES, Math.max(L, MR));
+        for (int i0 = r0; i0 < r1; i0 += MR) {
+            int mr = Math.min(MR, r1 - i0);
+            int d = i0 * kc;
+            for (int p0 = 0; p0 < kc; p0 += SUM_BLOCK) {
+                int p1 = Math.min(kc, p0 + SUM_BLOCK);
+                java.util.Arrays.fill(lanes, 0, Math.max(L, MR), 0f);
+                int p = p0;
+                if (L % MR == 0) {
+                    int steps = L / MR;
+                    FloatVector acc = FloatVector.zero(F);
+                    for (; p + steps <= p1; p += steps) {
+                        acc = acc.add(FloatVector.fromArray(F, packed, d + p * MR));
+                    }
+                    acc.intoArray(lanes, 0);
+                }
+                for (; p < p1; p++) {
+                    for (int r = 0; r < MR; r++) {
+                        lanes[r] += packed[d + p * MR + r];
+                    }
+                }
+                for (int r = 0; r < mr; r++) {
+                    float v = 0f;
+                    for (int q = r; q < Math.max(L, MR); q += MR) {
+                        v += lanes[q];
+                    }
+                    sums[off + i0 + r] += v;
                 }
             }
         }

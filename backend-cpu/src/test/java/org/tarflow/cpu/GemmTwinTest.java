@@ -56,6 +56,55 @@ class GemmTwinTest {
         }
     }
 
+    @Test
+    void weightGradientAlsoSumsTheRowsOfTransposedA() {
+        Random rng = new Random(4);
+        // {m, n, k}: one slice, several KC slices and MC blocks with partial strips, split k on two threads
+        int[][] sizes = {{1, 1, 1}, {13, 5, 70}, {129, 33, 1100}, {21, 37, 1500}, {300, 16, 3072}};
+        ThreadTeam[] teams = {new ThreadTeam(1), new ThreadTeam(2)};
+        for (int[] sz : sizes) {
+            int m = sz[0];
+            int n = sz[1];
+            int k = sz[2];
+            GemmSpec spec = GemmSpec.of(m, n, k, true, false);
+            float[] a = random(rng, k * m); // [k, m]: the product reads it transposed
+            float[] b = random(rng, k * n);
+            float[] expect = new float[m * n];
+            Gemm.scalar(spec, a, 0, b, 0, null, 0, expect, 0);
+            double[] expectSums = new double[m];
+            for (int p = 0; p < k; p++) {
+                for (int i = 0; i < m; i++) {
+                    expectSums[i] += a[p * m + i];
+                }
+            }
+            for (ThreadTeam team : teams) {
+                float[] got = random(rng, m * n); // overwritten
+                double[] sums = new double[m + 1];
+                sums[m] = 42; // past the m sums: untouched
+                Gemm.weightGradient(team, spec, a, 0, b, 0, got, 0, sums);
+                double tol = 1e-6 * Math.sqrt(k) * 8;
+                String what = m + "x" + n + "x" + k + " threads " + team.size();
+                for (int i = 0; i < got.length; i++) {
+                    assertTrue(Math.abs(got[i] - expect[i]) <= tol, what + ": product " + got[i] + " vs " + expect[i]);
+                }
+                for (int i = 0; i < m; i++) {
+                    // float partials of 64 terms carried into double: each partial off by ≲ 8·2^-24·|terms|
+                    assertTrue(Math.abs(sums[i] - expectSums[i]) <= tol, what + ": row sum " + i + " " + sums[i]
+                            + " vs " + expectSums[i]);
+                }
+                assertTrue(sums[m] == 42, what + ": wrote past the sums");
+            }
+        }
+    }
+
+    @Test
+    void weightGradientRefusesWhatItDoesNotCompute() {
+        float[] x = new float[4];
+        double[] sums = new double[2];
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Gemm.weightGradient(null, GemmSpec.of(2, 2, 1, false, false), x, 0, x, 0, x, 0, sums));
+    }
+
     private static float[] random(Random rng, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {

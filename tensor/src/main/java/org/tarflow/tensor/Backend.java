@@ -119,6 +119,16 @@ public interface Backend {
     /** See {@link GemmSpec}. bias (length n) may be null; it is added to every row of every C[b]. */
     void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor bias, Tensor c);
 
+    /**
+     * A linear layer's weight and bias gradients from gy [rows, out] and its input x [rows, in] (rows ≥ 1):
+     * gW [out, in] = gyᵀ·x and gb [out] = Σ_rows gy. Backends may compute the sum in the product's own pass over
+     * gy; this default runs {@link #gemm} and {@link #sum} apart.
+     */
+    default void linearWeightGradients(Tensor gy, Tensor x, int rows, int out, int in, Tensor gw, Tensor gb) {
+        gemm(GemmSpec.of(out, in, rows, true, false), gy, x, null, gw);
+        sum(gy, 1, rows, out, 1.0, gb, false);
+    }
+
     // ---------------------------------------------------------------- normalisation
 
     /**

@@ -159,12 +159,18 @@ final class MatmulOps {
                 gx = Tensor.empty(be, xs);
                 gemmOrZero(be, GemmSpec.of(r, in, out, false, false), gy, w, gx);
             }
-            if (Autograd.needs(w)) {
+            boolean both = Autograd.needs(w) && Autograd.needs(bias) && r > 0 && out > 0 && in > 0;
+            if (both) {
+                //   gW [out, in] = gyᵀ · x,  gb [out] = Σ_rows gy   (one pass over gy where the backend fuses them)
+                gw = Tensor.empty(be, ws);
+                gb = Tensor.empty(be, out);
+                be.linearWeightGradients(gy, x, r, out, in, gw, gb);
+            } else if (Autograd.needs(w)) {
                 //   gW [out, in] = gyᵀ · x
                 gw = Tensor.empty(be, ws);
                 gemmOrZero(be, GemmSpec.of(out, in, r, true, false), gy, x, gw);
             }
-            if (Autograd.needs(bias)) {
+            if (!both && Autograd.needs(bias)) {
                 //   gb [out] = Σ_rows gy
                 gb = Tensor.empty(be, out);
                 if (r == 0) {

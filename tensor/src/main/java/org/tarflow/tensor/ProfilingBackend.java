@@ -207,6 +207,13 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void linearWeightGradients(Tensor gy, Tensor x, int rows, int out, int in, Tensor gw, Tensor gb) {
+        String name = detailed ? String.format(Locale.ROOT, "gemm %dx%dx%d tA +sum", out, in, rows) : "gemm";
+        timed(name, GemmSpec.of(out, in, rows, true, false).flops(),
+                () -> inner.linearWeightGradients(gy, x, rows, out, in, gw, gb));
+    }
+
+    @Override
     public void layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps, int rows, int cols, Tensor y, Tensor mean,
                           Tensor rstd) {
         timed("layerNorm", 0, () -> inner.layerNorm(x, gamma, beta, eps, rows, cols, y, mean, rstd));
