@@ -28,7 +28,7 @@ class AttentionTilesTest {
     void tilesMatchTheScalarPath() {
         Random rng = new Random(2);
         int d = AttentionTiles.TILE_COLS; // the smallest head size the tiles take
-        for (int t : new int[] {1, 5, 17, 49, 70}) {
+        for (int t : new int[] {1, 5, 16, 17, 48, 49, 63, 64, 70}) {
             for (boolean causal : new boolean[] {true, false}) {
                 int b = 2;
                 int h = 2;
