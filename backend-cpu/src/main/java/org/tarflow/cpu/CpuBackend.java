@@ -398,19 +398,6 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor bias, Tensor residual, Tensor c) {
-        float[] bs = bias == null ? null : data(bias);
-        int bo = bias == null ? 0 : bias.offset();
-        if (simd) {
-            Gemm.simd(team, spec, data(a), a.offset(), data(b), b.offset(), bs, bo, data(residual), residual.offset(),
-                    data(c), c.offset());
-        } else {
-            Gemm.scalar(spec, data(a), a.offset(), data(b), b.offset(), bs, bo, data(residual), residual.offset(),
-                    data(c), c.offset());
-        }
-    }
-
-    @Override
     public void linearWeightGradients(Tensor gy, Tensor x, int rows, int out, int in, Tensor gw, Tensor gb) {
         if (!simd) {
             Backend.super.linearWeightGradients(gy, x, rows, out, in, gw, gb);

@@ -48,34 +48,19 @@ final class Gemm {
     /** C = alpha·op(A)·op(B) (+ C) (+ bias) for every batch entry: see {@link GemmSpec}. */
     static void simd(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias, int biasOff,
                      float[] c, int cOff) {
-        simd(team, s, a, aOff, b, bOff, bias, biasOff, null, 0, c, cOff);
-    }
-
-    /**
-     * C = alpha·op(A)·op(B) + R (+ bias) when R (laid out like C from rOff) is given: a residual stream added as the
-     * tiles are stored, instead of a pass of its own; R may not be given together with {@code s.accumulate()}.
-     */
-    static void simd(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias, int biasOff,
-                     float[] r, int rOff, float[] c, int cOff) {
-        if (r != null && s.accumulate()) {
-            throw new IllegalArgumentException("gemm: a residual and accumulate together");
-        }
         if (s.m() == 0 || s.n() == 0) {
             return;
         }
-        // what the first k slice adds to its products: C itself when accumulating, else the residual, or nothing
-        float[] add = s.accumulate() ? c : r;
-        int addOff = s.accumulate() ? cOff : rOff;
         long perMatrix = 2L * s.m() * s.n() * s.k();
         if (s.batch() > 1 && perMatrix < PARALLEL_FLOPS * 8) {
             // many small products: one per task
             team.run(s.batch(), p -> single(null, s, a, aOff + p * s.strideA(), b, bOff + p * s.strideB(), bias,
-                    biasOff, add, addOff + p * s.strideC(), c, cOff + p * s.strideC()));
+                    biasOff, c, cOff + p * s.strideC()));
             return;
         }
         for (int p = 0; p < s.batch(); p++) {
             single(perMatrix < PARALLEL_FLOPS ? null : team, s, a, aOff + p * s.strideA(), b, bOff + p * s.strideB(),
-                    bias, biasOff, add, addOff + p * s.strideC(), c, cOff + p * s.strideC());
+                    bias, biasOff, c, cOff + p * s.strideC());
         }
     }
 
@@ -89,14 +74,14 @@ final class Gemm {
 
     /** One product; team null means the calling thread does all of it. */
     private static void single(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias,
-                               int biasOff, float[] add, int addOff, float[] c, int cOff) {
+                               int biasOff, float[] c, int cOff) {
         if (s.transB() && !s.transA() && s.m() <= SMALL_M && s.k() > 0
                 && (long) s.n() * s.k() >= 32L * s.m() * s.m()) {
-            swapped(team, s, a, aOff, b, bOff, bias, biasOff, add, addOff, c, cOff);
+            swapped(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff);
         } else if (takesSplitK(team, s)) {
-            splitK(team, s, a, aOff, b, bOff, bias, biasOff, add, addOff, c, cOff, null);
+            splitK(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff, null);
         } else {
-            range(team, s, 0, s.k(), a, aOff, b, bOff, bias, biasOff, add, addOff, c, cOff, null, 0);
+            range(team, s, 0, s.k(), a, aOff, b, bOff, bias, biasOff, c, cOff, null, 0);
         }
     }
 
@@ -118,15 +103,15 @@ final class Gemm {
         java.util.Arrays.fill(rowSums, 0, s.m(), 0.0);
         if (s.m() == 0 || s.n() == 0 || s.k() == 0) {
             if (s.k() == 0) {
-                fillEdge(s, null, 0, null, 0, c, cOff);
+                fillEdge(s, null, 0, c, cOff);
             }
             return;
         }
         ThreadTeam t = 2L * s.m() * s.n() * s.k() < PARALLEL_FLOPS ? null : team;
         if (takesSplitK(t, s)) {
-            splitK(t, s, a, aOff, b, bOff, null, 0, null, 0, c, cOff, rowSums);
+            splitK(t, s, a, aOff, b, bOff, null, 0, c, cOff, rowSums);
         } else {
-            range(t, s, 0, s.k(), a, aOff, b, bOff, null, 0, null, 0, c, cOff, rowSums, 0);
+            range(t, s, 0, s.k(), a, aOff, b, bOff, null, 0, c, cOff, rowSums, 0);
         }
     }
 
@@ -148,7 +133,7 @@ final class Gemm {
      * k. Each MR×NR result tile holds MR columns of C for NR of its rows and is written back transposed.
      */
     private static void swapped(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias,
-                                int biasOff, float[] add, int addOff, float[] c, int cOff) {
+                                int biasOff, float[] c, int cOff) {
         final int m = s.m();
         final int n = s.n();
         final int k = s.k();
@@ -166,6 +151,7 @@ final class Gemm {
         }
         final int rowBlocks = (n + MR - 1) / MR;
         final float alpha = (float) s.alpha();
+        final boolean acc = s.accumulate();
         int tasks = team == null ? 1 : Math.min(rowBlocks, team.size() * 4);
         ThreadTeam.Body body = t -> {
             float[] tile = grow(TILE, MR * NR);
@@ -180,8 +166,8 @@ final class Gemm {
                 int mr = Math.min(MR, n - j0);
                 for (int js = 0; js < strips; js++) {
                     int i0 = js * NR;
-                    GemmTiles.rowMajorA(k, b, bOff + j0 * ldb, ldb, mr, packA, js * k * NR, zeros, 0, null, 0, tile,
-                            0, NR, false);
+                    GemmTiles.rowMajorA(k, b, bOff + j0 * ldb, ldb, mr, packA, js * k * NR, zeros, 0, tile, 0, NR,
+                            false);
                     int nr = Math.min(NR, m - i0);
                     for (int ii = 0; ii < nr; ii++) {
                         int o = (i0 + ii) * span + (j0 - jFrom);
@@ -193,12 +179,11 @@ final class Gemm {
             }
             for (int i = 0; i < m; i++) {
                 int ci = cOff + i * n + jFrom;
-                int ai = addOff + i * n + jFrom;
                 int pi = i * span;
                 for (int j = 0; j < span; j++) {
                     float v = alpha * part[pi + j];
-                    if (add != null) {
-                        v += add[ai + j];
+                    if (acc) {
+                        v += c[ci + j];
                     }
                     c[ci + j] = bias == null ? v : v + bias[biasOff + jFrom + j];
                 }
@@ -230,7 +215,7 @@ final class Gemm {
      * Splitting m or n instead leaves too few tasks and a barrier per k slice.
      */
     private static void splitK(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias,
-                               int biasOff, float[] add, int addOff, float[] c, int cOff, double[] rowSums) {
+                               int biasOff, float[] c, int cOff, double[] rowSums) {
         int parts = team.size();
         int m = s.m();
         int mn = m * s.n();
@@ -246,7 +231,7 @@ final class Gemm {
             int from = (int) ((long) s.k() * t / parts) / 64 * 64;
             int to = t == parts - 1 ? s.k() : (int) ((long) s.k() * (t + 1) / parts) / 64 * 64;
             if (from < to) {
-                range(null, plain, from, to, a, aOff, b, bOff, null, 0, null, 0, partial, t * mn, partSums, t * m);
+                range(null, plain, from, to, a, aOff, b, bOff, null, 0, partial, t * mn, partSums, t * m);
             } else {
                 java.util.Arrays.fill(partial, t * mn, (t + 1) * mn, 0f);
             }
@@ -269,8 +254,8 @@ final class Gemm {
                     v += partial[q * mn + i];
                 }
                 v *= alpha;
-                if (add != null) {
-                    v += add[addOff + i];
+                if (s.accumulate()) {
+                    v += c[cOff + i];
                 }
                 if (bias != null) {
                     v += bias[biasOff + i % n];
@@ -282,15 +267,15 @@ final class Gemm {
 
     /** The product restricted to k in [kFrom, kTo): C = alpha·op(A)·op(B) over that range (+ C) (+ bias). */
     private static void range(ThreadTeam team, GemmSpec s, int kFrom, int kTo, float[] a, int aOff, float[] b,
-                              int bOff, float[] bias, int biasOff, float[] add, int addOff, float[] c, int cOff,
-                              double[] rowSums, int rowSumsOff) {
+                              int bOff, float[] bias, int biasOff, float[] c, int cOff, double[] rowSums,
+                              int rowSumsOff) {
         final int m = s.m();
         final int n = s.n();
         final int k = s.k();
         final int strips = (n + NR - 1) / NR;
         final float alpha = (float) s.alpha();
         if (k == 0) {
-            fillEdge(s, bias, biasOff, add, addOff, c, cOff);
+            fillEdge(s, bias, biasOff, c, cOff);
             return;
         }
         final float[] packB = grow(PACK_B, Math.min(KC, k) * strips * NR);
@@ -349,31 +334,26 @@ final class Gemm {
                     for (int is = 0; is < aStrips; is++) {
                         int r0 = i0 + is * MR;
                         int mr = Math.min(MR, m - r0);
+                        boolean add = !first || s.accumulate();
                         int ci = cOff + r0 * n + j0;
-                        // the first slice adds C (accumulating) or the residual, or nothing; later ones add C
-                        float[] addend = first ? add : c;
-                        int ad = first ? addOff + r0 * n + j0 : ci;
                         int bi = js * kc * NR;
                         if (mr == MR && nr == NR && alpha == 1f) {
                             float[] init = first && bias != null ? bias : zeros;
                             int io = first && bias != null ? biasOff + j0 : 0;
                             if (packA) {
-                                GemmTiles.packedA(kc, packedA, r0 * kc, packB, bi, init, io, addend, ad, c, ci, n,
-                                        addend != null);
+                                GemmTiles.packedA(kc, packedA, r0 * kc, packB, bi, init, io, c, ci, n, add);
                             } else {
-                                GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, init, io,
-                                        addend, ad, c, ci, n, addend != null);
+                                GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, init, io, c,
+                                        ci, n, add);
                             }
                         } else {
                             if (packA) {
-                                GemmTiles.packedA(kc, packedA, r0 * kc, packB, bi, zeros, 0, null, 0, tile, 0, NR,
-                                        false);
+                                GemmTiles.packedA(kc, packedA, r0 * kc, packB, bi, zeros, 0, tile, 0, NR, false);
                             } else {
-                                GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, zeros, 0, null,
-                                        0, tile, 0, NR, false);
+                                GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, zeros, 0, tile,
+                                        0, NR, false);
                             }
-                            GemmTiles.merge(tile, c, ci, n, mr, nr, alpha, addend, ad, first ? bias : null,
-                                    biasOff + j0);
+                            GemmTiles.merge(tile, c, ci, n, mr, nr, alpha, add, first ? bias : null, biasOff + j0);
                         }
                     }
                 }
@@ -389,13 +369,12 @@ final class Gemm {
         }
     }
 
-    /** k = 0: C = (C, the residual, or 0) + bias. */
-    private static void fillEdge(GemmSpec s, float[] bias, int biasOff, float[] add, int addOff, float[] c,
-                                 int cOff) {
+    /** k = 0: C = (C or 0) + bias. */
+    private static void fillEdge(GemmSpec s, float[] bias, int biasOff, float[] c, int cOff) {
         for (int i = 0; i < s.m(); i++) {
             for (int j = 0; j < s.n(); j++) {
                 int ci = cOff + i * s.n() + j;
-                float v = add != null ? add[addOff + i * s.n() + j] : 0f;
+                float v = s.accumulate() ? c[ci] : 0f;
                 c[ci] = bias == null ? v : v + bias[biasOff + j];
             }
         }
@@ -533,12 +512,6 @@ final class Gemm {
     /** The scalar twin: the same contract in plain loops (i-p-j order, float accumulation). */
     static void scalar(GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias, int biasOff, float[] c,
                        int cOff) {
-        scalar(s, a, aOff, b, bOff, bias, biasOff, null, 0, c, cOff);
-    }
-
-    /** The scalar twin of the residual form (R laid out like C from rOff, or null). */
-    static void scalar(GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias, int biasOff, float[] r,
-                       int rOff, float[] c, int cOff) {
         int m = s.m();
         int n = s.n();
         int k = s.k();
@@ -550,7 +523,6 @@ final class Gemm {
             int ao = aOff + p0 * s.strideA();
             int bo = bOff + p0 * s.strideB();
             int co = cOff + p0 * s.strideC();
-            int ro = rOff + p0 * s.strideC();
             for (int i = 0; i < m; i++) {
                 java.util.Arrays.fill(row, 0f);
                 for (int p = 0; p < k; p++) {
@@ -571,9 +543,6 @@ final class Gemm {
                     float v = alpha * row[j];
                     if (s.accumulate()) {
                         v += c[ci];
-                    }
-                    if (r != null) {
-                        v += r[ro + i * n + j];
                     }
                     if (bias != null) {
                         v += bias[biasOff + j];

@@ -21,11 +21,10 @@ final class GemmTiles {
 
     /**
      * One MR×NR tile with A read in place: row r, depth p of the A panel at ap[ai + r·rs + p] (r < mr).
-     * out[o + r·ld + j] = (Apanel·Bpanel)[r][j] (+ addend[ad + r·ld + j] with {@code add}: C itself when
-     * accumulating, a residual stream when fused), accumulators started from init[io..io + NR) (bias or zeros).
+     * out[o + r·ld + j] (+)= (Apanel·Bpanel)[r][j], accumulators started from init[io..io + NR) (bias or zeros).
      */
     static void rowMajorA(int kc, float[] ap, int ai, int rs, int mr, float[] bp, int bi, float[] init, int io,
-                          float[] addend, int ad, float[] out, int o, int ld, boolean add) {
+                          float[] out, int o, int ld, boolean add) {
         // rows past mr repeat the last row: they stay inside A, and their results are never stored
         int a1 = Math.min(1, mr - 1) * rs;
         int a2 = Math.min(2, mr - 1) * rs;
@@ -86,22 +85,22 @@ final class GemmTiles {
             c71 = av.fma(b1, c71);
         }
         if (add) {
-            c00 = c00.add(FloatVector.fromArray(F, addend, ad));
-            c01 = c01.add(FloatVector.fromArray(F, addend, ad + L));
-            c10 = c10.add(FloatVector.fromArray(F, addend, ad + 1 * ld));
-            c11 = c11.add(FloatVector.fromArray(F, addend, ad + 1 * ld + L));
-            c20 = c20.add(FloatVector.fromArray(F, addend, ad + 2 * ld));
-            c21 = c21.add(FloatVector.fromArray(F, addend, ad + 2 * ld + L));
-            c30 = c30.add(FloatVector.fromArray(F, addend, ad + 3 * ld));
-            c31 = c31.add(FloatVector.fromArray(F, addend, ad + 3 * ld + L));
-            c40 = c40.add(FloatVector.fromArray(F, addend, ad + 4 * ld));
-            c41 = c41.add(FloatVector.fromArray(F, addend, ad + 4 * ld + L));
-            c50 = c50.add(FloatVector.fromArray(F, addend, ad + 5 * ld));
-            c51 = c51.add(FloatVector.fromArray(F, addend, ad + 5 * ld + L));
-            c60 = c60.add(FloatVector.fromArray(F, addend, ad + 6 * ld));
-            c61 = c61.add(FloatVector.fromArray(F, addend, ad + 6 * ld + L));
-            c70 = c70.add(FloatVector.fromArray(F, addend, ad + 7 * ld));
-            c71 = c71.add(FloatVector.fromArray(F, addend, ad + 7 * ld + L));
+            c00 = c00.add(FloatVector.fromArray(F, out, o));
+            c01 = c01.add(FloatVector.fromArray(F, out, o + L));
+            c10 = c10.add(FloatVector.fromArray(F, out, o + 1 * ld));
+            c11 = c11.add(FloatVector.fromArray(F, out, o + 1 * ld + L));
+            c20 = c20.add(FloatVector.fromArray(F, out, o + 2 * ld));
+            c21 = c21.add(FloatVector.fromArray(F, out, o + 2 * ld + L));
+            c30 = c30.add(FloatVector.fromArray(F, out, o + 3 * ld));
+            c31 = c31.add(FloatVector.fromArray(F, out, o + 3 * ld + L));
+            c40 = c40.add(FloatVector.fromArray(F, out, o + 4 * ld));
+            c41 = c41.add(FloatVector.fromArray(F, out, o + 4 * ld + L));
+            c50 = c50.add(FloatVector.fromArray(F, out, o + 5 * ld));
+            c51 = c51.add(FloatVector.fromArray(F, out, o + 5 * ld + L));
+            c60 = c60.add(FloatVector.fromArray(F, out, o + 6 * ld));
+            c61 = c61.add(FloatVector.fromArray(F, out, o + 6 * ld + L));
+            c70 = c70.add(FloatVector.fromArray(F, out, o + 7 * ld));
+            c71 = c71.add(FloatVector.fromArray(F, out, o + 7 * ld + L));
         }
         c00.intoArray(out, o);
         c01.intoArray(out, o + L);
@@ -126,8 +125,8 @@ final class GemmTiles {
      * The same loop as there except for the A index (written twice because C2 hoists the bounds checks only for
      * a constant step in p).
      */
-    static void packedA(int kc, float[] ap, int ai, float[] bp, int bi, float[] init, int io, float[] addend, int ad,
-                        float[] out, int o, int ld, boolean add) {
+    static void packedA(int kc, float[] ap, int ai, float[] bp, int bi, float[] init, int io, float[] out, int o,
+                        int ld, boolean add) {
         final int a1 = 1;
         final int a2 = 2;
         final int a3 = 3;
@@ -187,22 +186,22 @@ final class GemmTiles {
             c71 = av.fma(b1, c71);
         }
         if (add) {
-            c00 = c00.add(FloatVector.fromArray(F, addend, ad));
-            c01 = c01.add(FloatVector.fromArray(F, addend, ad + L));
-            c10 = c10.add(FloatVector.fromArray(F, addend, ad + 1 * ld));
-            c11 = c11.add(FloatVector.fromArray(F, addend, ad + 1 * ld + L));
-            c20 = c20.add(FloatVector.fromArray(F, addend, ad + 2 * ld));
-            c21 = c21.add(FloatVector.fromArray(F, addend, ad + 2 * ld + L));
-            c30 = c30.add(FloatVector.fromArray(F, addend, ad + 3 * ld));
-            c31 = c31.add(FloatVector.fromArray(F, addend, ad + 3 * ld + L));
-            c40 = c40.add(FloatVector.fromArray(F, addend, ad + 4 * ld));
-            c41 = c41.add(FloatVector.fromArray(F, addend, ad + 4 * ld + L));
-            c50 = c50.add(FloatVector.fromArray(F, addend, ad + 5 * ld));
-            c51 = c51.add(FloatVector.fromArray(F, addend, ad + 5 * ld + L));
-            c60 = c60.add(FloatVector.fromArray(F, addend, ad + 6 * ld));
-            c61 = c61.add(FloatVector.fromArray(F, addend, ad + 6 * ld + L));
-            c70 = c70.add(FloatVector.fromArray(F, addend, ad + 7 * ld));
-            c71 = c71.add(FloatVector.fromArray(F, addend, ad + 7 * ld + L));
+            c00 = c00.add(FloatVector.fromArray(F, out, o));
+            c01 = c01.add(FloatVector.fromArray(F, out, o + L));
+            c10 = c10.add(FloatVector.fromArray(F, out, o + 1 * ld));
+            c11 = c11.add(FloatVector.fromArray(F, out, o + 1 * ld + L));
+            c20 = c20.add(FloatVector.fromArray(F, out, o + 2 * ld));
+            c21 = c21.add(FloatVector.fromArray(F, out, o + 2 * ld + L));
+            c30 = c30.add(FloatVector.fromArray(F, out, o + 3 * ld));
+            c31 = c31.add(FloatVector.fromArray(F, out, o + 3 * ld + L));
+            c40 = c40.add(FloatVector.fromArray(F, out, o + 4 * ld));
+            c41 = c41.add(FloatVector.fromArray(F, out, o + 4 * ld + L));
+            c50 = c50.add(FloatVector.fromArray(F, out, o + 5 * ld));
+            c51 = c51.add(FloatVector.fromArray(F, out, o + 5 * ld + L));
+            c60 = c60.add(FloatVector.fromArray(F, out, o + 6 * ld));
+            c61 = c61.add(FloatVector.fromArray(F, out, o + 6 * ld + L));
+            c70 = c70.add(FloatVector.fromArray(F, out, o + 7 * ld));
+            c71 = c71.add(FloatVector.fromArray(F, out, o + 7 * ld + L));
         }
         c00.intoArray(out, o);
         c01.intoArray(out, o + L);
@@ -223,16 +222,13 @@ final class GemmTiles {
     }
 
     /**
-     * Merges an MR×NR tile of raw products into C: C[0..mr, 0..nr) = alpha·tile (+ addend) (+ bias), the addend
-     * (C itself, or a residual) laid out like C from addendOff, or null. Kept out of the
+     * Merges an MR×NR tile of raw products into C: C[0..mr, 0..nr) = alpha·tile (+ C) (+ bias). Kept out of the
      * micro-kernel so that the kernel stays small enough for the JIT to keep every vector in a register.
      */
-    static void merge(float[] tile, float[] c, int ci, int ldc, int mr, int nr, float alpha, float[] addend,
-                      int addendOff, float[] bias, int biasOff) {
-        boolean acc = addend != null;
+    static void merge(float[] tile, float[] c, int ci, int ldc, int mr, int nr, float alpha, boolean acc,
+                              float[] bias, int biasOff) {
         for (int r = 0; r < mr; r++) {
             int o = ci + r * ldc;
-            int ao = addendOff + r * ldc;
             int t = r * NR;
             if (nr == NR) {
                 for (int v = 0; v < NR; v += L) {
@@ -241,7 +237,7 @@ final class GemmTiles {
                         x = x.mul(alpha);
                     }
                     if (acc) {
-                        x = x.add(FloatVector.fromArray(F, addend, ao + v));
+                        x = x.add(FloatVector.fromArray(F, c, o + v));
                     }
                     if (bias != null) {
                         x = x.add(FloatVector.fromArray(F, bias, biasOff + v));
@@ -252,7 +248,7 @@ final class GemmTiles {
                 for (int j = 0; j < nr; j++) {
                     float x = alpha * tile[t + j];
                     if (acc) {
-                        x += addend[ao + j];
+                        x += c[o + j];
                     }
                     if (bias != null) {
                         x += bias[biasOff + j];

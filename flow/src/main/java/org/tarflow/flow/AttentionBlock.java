@@ -41,8 +41,8 @@ public final class AttentionBlock implements HasParameters {
     /** h [B, N, C] → [B, N, C], attention logits scaled by 1/(√headDim · temperature). */
     Tensor forward(Tensor h, double temperature) {
         Tensor a = qkv.forward(attnNorm.forward(h)).attention(heads, headDim, scale(temperature), true);
-        h = proj.forward(a, h);
-        return fc2.forward(fc1.forward(mlpNorm.forward(h)).gelu(), h);
+        h = h.add(proj.forward(a));
+        return h.add(mlp(h));
     }
 
     /** The attention sub-layer's update alone (for per-layer debugging against the reference's hooks). */
@@ -50,7 +50,6 @@ public final class AttentionBlock implements HasParameters {
         return proj.forward(qkv.forward(attnNorm.forward(h)).attention(heads, headDim, scale(1.0), true));
     }
 
-    /** The MLP sub-layer's update alone (forward and decode add it to h inside the second product). */
     Tensor mlp(Tensor h) {
         return fc2.forward(fc1.forward(mlpNorm.forward(h)).gelu());
     }
@@ -63,8 +62,8 @@ public final class AttentionBlock implements HasParameters {
     Tensor decode(Tensor h, Tensor kCache, Tensor vCache, int position, double[] scales) {
         Tensor q = qkv.forward(attnNorm.forward(h));
         Tensor a = Tensor.attentionDecode(q, kCache, vCache, position, heads, headDim, scales);
-        h = proj.forward(a, h);
-        return fc2.forward(fc1.forward(mlpNorm.forward(h)).gelu(), h);
+        h = h.add(proj.forward(a));
+        return h.add(mlp(h));
     }
 
     double scale(double temperature) {

@@ -120,20 +120,6 @@ public interface Backend {
     void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor bias, Tensor c);
 
     /**
-     * {@link #gemm} with a residual: C = alpha·op(A)·op(B) + R (+ bias), R laid out like C (a Transformer's residual
-     * stream), spec not accumulating. Backends may add R as they store the product; this default copies R into C
-     * and accumulates.
-     */
-    default void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor bias, Tensor residual, Tensor c) {
-        if (spec.accumulate()) {
-            throw new IllegalArgumentException("gemm: a residual and accumulate together");
-        }
-        int size = spec.batch() * spec.m() * spec.n();
-        copy(residual, 0, new int[] {1}, c, 0, new int[] {1}, new int[] {size}, false);
-        gemm(spec.withAccumulate(true), a, b, bias, c);
-    }
-
-    /**
      * A linear layer's weight and bias gradients from gy [rows, out] and its input x [rows, in] (rows ≥ 1):
      * gW [out, in] = gyᵀ·x and gb [out] = Σ_rows gy. Backends may compute the sum in the product's own pass over
      * gy; this default runs {@link #gemm} and {@link #sum} apart.

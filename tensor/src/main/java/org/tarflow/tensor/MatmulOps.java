@@ -111,11 +111,8 @@ final class MatmulOps {
         }
     }
 
-    /**
-     * PyTorch Linear: y = x·Wᵀ + b, x [..., in], W [out, in], b [out] or null; plus a residual shaped like y when it
-     * is not null (added as the product is stored; its gradient is gy).
-     */
-    static Tensor linear(Tensor x, Tensor w, Tensor bias, Tensor residual) {
+    /** PyTorch Linear: y = x·Wᵀ + b, x [..., in], W [out, in], b [out] or null. */
+    static Tensor linear(Tensor x, Tensor w, Tensor bias) {
         ElementwiseOps.sameBackend("linear", x, w);
         int[] xs = x.shape();
         int[] ws = w.shape();
@@ -138,16 +135,6 @@ final class MatmulOps {
         }
         int[] ys = xs.clone();
         ys[ys.length - 1] = out;
-        if (residual != null) {
-            ElementwiseOps.sameBackend("linear", x, residual);
-            if (!Arrays.equals(residual.shape(), ys)) {
-                throw new IllegalArgumentException("linear: residual " + Shapes.str(residual.shape())
-                        + " must have the output's shape " + Shapes.str(ys));
-            }
-            if (in == 0 || rows == 0 || out == 0) {
-                return linear(x, w, bias, null).add(residual);
-            }
-        }
         Tensor y = Tensor.empty(x.backend(), ys);
         Backend be = x.backend();
         if (y.size() > 0) {
@@ -157,9 +144,6 @@ final class MatmulOps {
                 } else {
                     be.copy(bias, 0, new int[] {0, 1}, y, 0, new int[] {out, 1}, new int[] {rows, out}, false);
                 }
-            } else if (residual != null) {
-                //   y [rows, out] = residual + x [rows, in] · Wᵀ + b
-                be.gemm(GemmSpec.of(rows, out, in, false, true), x, w, bias, residual, y);
             } else {
                 //   y [rows, out] = x [rows, in] · Wᵀ + b
                 be.gemm(GemmSpec.of(rows, out, in, false, true), x, w, bias, y);
@@ -195,8 +179,8 @@ final class MatmulOps {
                     be.sum(gy, 1, r, out, 1.0, gb, false);
                 }
             }
-            return new Tensor[] {gx, gw, gb, gy};
-        }, x, w, bias, residual);
+            return new Tensor[] {gx, gw, gb};
+        }, x, w, bias);
     }
 
     private static void gemmOrZero(Backend be, GemmSpec spec, Tensor a, Tensor b, Tensor c) {

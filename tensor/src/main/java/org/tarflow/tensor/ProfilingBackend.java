@@ -207,13 +207,6 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor bias, Tensor residual, Tensor c) {
-        String name = detailed ? String.format(Locale.ROOT, "gemm %dx%dx%d%s%s +res", spec.m(), spec.n(), spec.k(),
-                spec.transA() ? " tA" : "", spec.transB() ? " tB" : "") : "gemm";
-        timed(name, spec.flops(), () -> inner.gemm(spec, a, b, bias, residual, c));
-    }
-
-    @Override
     public void linearWeightGradients(Tensor gy, Tensor x, int rows, int out, int in, Tensor gw, Tensor gb) {
         String name = detailed ? String.format(Locale.ROOT, "gemm %dx%dx%d tA +sum", out, in, rows) : "gemm";
         timed(name, GemmSpec.of(out, in, rows, true, false).flops(),

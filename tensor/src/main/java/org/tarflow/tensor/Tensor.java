@@ -458,15 +458,7 @@ public final class Tensor {
 
     /** x·Wᵀ + b for x [..., in], W [out, in], b [out] or null: PyTorch's Linear. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        return MatmulOps.linear(x, weight, bias, null);
-    }
-
-    /**
-     * residual + x·Wᵀ + b, residual shaped like the output [..., out]: a residual connection added as the product is
-     * stored, instead of an add of its own.
-     */
-    public static Tensor linear(Tensor x, Tensor weight, Tensor bias, Tensor residual) {
-        return MatmulOps.linear(x, weight, bias, residual);
+        return MatmulOps.linear(x, weight, bias);
     }
 
     /** LayerNorm over the last axis; weight and bias [last] or null. */

@@ -28,11 +28,6 @@ public final class Linear implements HasParameters {
         return Tensor.linear(x, weight, bias);
     }
 
-    /** residual + this(x), the residual added as the product is stored. */
-    public Tensor forward(Tensor x, Tensor residual) {
-        return Tensor.linear(x, weight, bias, residual);
-    }
-
     @Override
     public void collectParameters(String prefix, Map<String, Tensor> out) {
         out.put(prefix + "weight", weight);
