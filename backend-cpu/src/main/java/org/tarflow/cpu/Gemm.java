@@ -30,9 +30,9 @@ final class Gemm {
     static final int KC = 1024;
     /** Split k across threads (weight gradients) from this depth on, where k is also ≥ 4·max(m, n). */
     static final int SPLIT_K_MIN = 1024;
-    /** Rows of A packed per task (64·512 floats = 128 KB in L2). */
+    /** Rows of A per task (64·1024 floats = 256 KB; 32 and 128 measured the same with KC = 1024). */
     static final int MC = 64;
-    /** Columns of B per task (512·256 floats = 512 KB in L2). Chosen by a sweep on this machine (see bench/). */
+    /** Columns of B per task (up to 1024·256 floats = 1 MB packed). Chosen by sweeps on this machine (see bench/). */
     static final int NC = 256;
     /** Below this many flops, threads cost more than they give. */
     private static final long PARALLEL_FLOPS = 1L << 20;
@@ -265,7 +265,10 @@ final class Gemm {
         });
     }
 
-    /** The product restricted to k in [kFrom, kTo): C = alpha·op(A)·op(B) over that range (+ C) (+ bias). */
+    /**
+     * The product restricted to k in [kFrom, kTo): C = alpha·op(A)·op(B) over that range (+ C) (+ bias); with
+     * rowSums (transposed A only), also rowSums[rowSumsOff + i] += Σ_p op(A)[i][p] over that range.
+     */
     private static void range(ThreadTeam team, GemmSpec s, int kFrom, int kTo, float[] a, int aOff, float[] b,
                               int bOff, float[] bias, int biasOff, float[] c, int cOff, double[] rowSums,
                               int rowSumsOff) {
