@@ -124,11 +124,10 @@ final class AttentionKernels {
     }
 
     /**
-     * Score-row helpers shared with {@link AttentionTiles}, over s[o, o + lim) with lim a multiple of L. This one
-     * sets the padding s[o + visible, o + lim) to −∞ and returns the row's maximum (a vector max: exact in any
-     * order).
+     * Score-row helpers of the vector paths, over s[o, o + lim) with lim a multiple of L. This one sets the padding
+     * s[o + visible, o + lim) to −∞ and returns the row's maximum (a vector max: exact in any order).
      */
-    static float maxPadded(float[] s, int o, int visible, int lim) {
+    private static float maxPadded(float[] s, int o, int visible, int lim) {
         for (int j = visible; j < lim; j++) {
             s[o + j] = Float.NEGATIVE_INFINITY;
         }
@@ -143,7 +142,7 @@ final class AttentionKernels {
      * In place s[o + j] = exp(s[o + j] − shift) for j < lim (−∞ padding becomes 0), shift ≥ every s; returns their
      * sum.
      */
-    static float expInPlace(float[] s, int o, int lim, float shift) {
+    private static float expInPlace(float[] s, int o, int lim, float shift) {
         FloatVector acc = FloatVector.zero(F);
         for (int j = 0; j < lim; j += L) {
             FloatVector e = VecMath.expNonPositive(FloatVector.fromArray(F, s, o + j).sub(shift));

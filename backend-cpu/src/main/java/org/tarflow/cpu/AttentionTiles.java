@@ -15,8 +15,8 @@ import org.tarflow.tensor.AttentionSpec;
  *   <li>{@link #weightsTimesRows}: O = α·P·Z or α·Pᵀ·Z from a weight matrix and rows of Z (outputs, dQ, dK, dV).</li>
  * </ul>
  * Scores are held transposed, a row per key with queries along the lanes, so that everything per query (softmax max
- * and sum, lse, D) is lane-wise. Causality is handled by skipping tiles below the diagonal and by zeros in P past it. The general path in
- * {@link AttentionKernels} covers other head sizes and is the oracle in the tests.
+ * and sum, lse, D) is lane-wise. Causality is handled by skipping tiles below the diagonal and by zeros in P past
+ * it. The general path in {@link AttentionKernels} covers other head sizes and is the oracle in the tests.
  */
 final class AttentionTiles {
     private static final VectorSpecies<Float> F = Simd.F;
@@ -34,7 +34,7 @@ final class AttentionTiles {
         return s.headDim() % TILE_COLS == 0;
     }
 
-    private static float[][] scratch(int transposed, int square) {
+    private static float[][] scratch(int transposed, int square, int row) {
         float[][] s = SCRATCH.get();
         if (s[0].length < transposed) {
             s[0] = new float[transposed];
@@ -44,9 +44,9 @@ final class AttentionTiles {
             s[2] = new float[square];
             s[3] = new float[square];
         }
-        if (s[4].length < transposed) {
-            s[4] = new float[transposed];
-            s[5] = new float[transposed];
+        if (s[4].length < row) {
+            s[4] = new float[row];
+            s[5] = new float[row];
         }
         return s;
     }
@@ -103,7 +103,7 @@ final class AttentionTiles {
         int c = sp.width();
         int c3 = 3 * c;
         int tp = padded(t);
-        float[][] sc = scratch(d * tp, t * tp);
+        float[][] sc = scratch(d * tp, t * tp, tp);
         float[] qt = sc[0];
         float[] st = sc[2];
         int base = qo + b * t * c3 + h * d;
@@ -117,7 +117,7 @@ final class AttentionTiles {
                 rowsTimesTransposed(qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0, scale, st, j0 * tp, tp);
             }
         }
-        softmaxColumns(st, t, tp, sp.causal(), lse, lo + (b * sp.heads() + h) * t, sc[3]);
+        softmaxColumns(st, t, tp, sp.causal(), lse, lo + (b * sp.heads() + h) * t, sc[4]);
         int orow = oo + b * t * c + h * d;
         for (int i0 = 0; i0 < t; i0 += 4) {
             int rows = Math.min(4, t - i0);
@@ -140,6 +140,11 @@ final class AttentionTiles {
         return v;
     }
 
+    /** s with −∞ in the lanes below {@code first}: in key row j of the query vector from i0, first = j − i0. */
+    private static FloatVector hideEarlierQueries(FloatVector s, int first) {
+        return FloatVector.broadcast(F, Float.NEGATIVE_INFINITY).blend(s, IOTA.compare(VectorOperators.GE, first));
+    }
+
     /**
      * In place on transposed scores st[j·tp + i] (key j < t, query i < tp): each column i becomes its softmax over
      * the keys it sees (j ≤ i when causal, else j < t), and exactly 0 at the keys it does not see within its
@@ -149,15 +154,14 @@ final class AttentionTiles {
      */
     private static void softmaxColumns(float[] st, int t, int tp, boolean causal, float[] lse, int lseRow,
                                        float[] lanes) {
-        FloatVector negInf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int i0 = 0; i0 < tp && i0 < t; i0 += L) {
+        for (int i0 = 0; i0 < t; i0 += L) {
             int jEnd = causal ? Math.min(t, i0 + L) : t;
             int jDiag = causal ? i0 : t; // from here on, lane i sees key j only if i ≥ j
-            FloatVector max = negInf;
+            FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             for (int j = 0; j < jEnd; j++) {
                 FloatVector s = FloatVector.fromArray(F, st, j * tp + i0);
                 if (j >= jDiag) {
-                    s = negInf.blend(s, IOTA.compare(VectorOperators.GE, j - i0));
+                    s = hideEarlierQueries(s, j - i0);
                     s.intoArray(st, j * tp + i0);
                 }
                 max = max.max(s);
@@ -190,7 +194,7 @@ final class AttentionTiles {
         int c = sp.width();
         int c3 = 3 * c;
         int tp = padded(t);
-        float[][] sc = scratch(d * tp, t * tp);
+        float[][] sc = scratch(d * tp, t * tp, tp);
         float[] qt = sc[0];
         float[] dot = sc[1];
         float[] pt = sc[2];
@@ -245,8 +249,7 @@ final class AttentionTiles {
      */
     private static void probabilitiesAndScoreGradients(float[] pt, float[] dpt, int t, int tp, boolean causal,
                                                        float[] lseRow, float[] dd) {
-        FloatVector negInf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int i0 = 0; i0 < tp && i0 < t; i0 += L) {
+        for (int i0 = 0; i0 < t; i0 += L) {
             int jEnd = causal ? Math.min(t, i0 + L) : t;
             int jDiag = causal ? i0 : t;
             FloatVector lv = FloatVector.fromArray(F, lseRow, i0);
@@ -255,7 +258,7 @@ final class AttentionTiles {
                 int o = j * tp + i0;
                 FloatVector s = FloatVector.fromArray(F, pt, o);
                 if (j >= jDiag) {
-                    s = negInf.blend(s, IOTA.compare(VectorOperators.GE, j - i0));
+                    s = hideEarlierQueries(s, j - i0);
                 }
                 FloatVector p = VecMath.expNonPositive(s.sub(lv));
                 p.intoArray(pt, o);
