@@ -164,34 +164,33 @@ final class Gemm {
             int jFrom = (int) ((long) rowBlocks * t / tasks) * MR;
             int jTo = Math.min(n, (int) ((long) rowBlocks * (t + 1) / tasks) * MR);
             int span = jTo - jFrom;
-            // this task's columns of C gathered here first ([m, span]): written straight into C, the transposed
-            // tiles hit rows n floats apart, and with n = 1024 every one of them fell into the same L1 set
+            // the tiles (rows j of Cᵀ, columns i) land untransposed in partT [span, ldT], full ones straight from the
+            // micro-kernel; then one transpose in 16×16 register blocks into part [m, span] (element by element,
+            // the transposed tile copies cost a tenth of the arithmetic at k = 256). Written straight into C, the
+            // transposed tiles hit rows n floats apart, and with n = 1024 every one of them fell into one L1 set.
+            int ldT = strips * NR;
+            float[] partT = grow(SWAPPED_PART_T, span * ldT);
             float[] part = grow(SWAPPED_PART, m * span);
             for (int j0 = jFrom; j0 < jTo; j0 += MR) {
                 int mr = Math.min(MR, n - j0);
+                int rowT = (j0 - jFrom) * ldT;
                 for (int js = 0; js < strips; js++) {
                     int i0 = js * NR;
-                    GemmTiles.rowMajorA(k, b, bOff + j0 * ldb, ldb, mr, packA, js * k * NR, zeros, 0, tile, 0, NR,
-                            false);
-                    int nr = Math.min(NR, m - i0);
-                    for (int ii = 0; ii < nr; ii++) {
-                        int o = (i0 + ii) * span + (j0 - jFrom);
+                    if (mr == MR) {
+                        GemmTiles.rowMajorA(k, b, bOff + j0 * ldb, ldb, mr, packA, js * k * NR, zeros, 0, partT,
+                                rowT + i0, ldT, false);
+                    } else {
+                        GemmTiles.rowMajorA(k, b, bOff + j0 * ldb, ldb, mr, packA, js * k * NR, zeros, 0, tile, 0, NR,
+                                false);
                         for (int r = 0; r < mr; r++) {
-                            part[o + r] = tile[r * NR + ii];
+                            System.arraycopy(tile, r * NR, partT, rowT + r * ldT + i0, NR);
                         }
                     }
                 }
             }
+            transposeInto(partT, ldT, span, m, part);
             for (int i = 0; i < m; i++) {
-                int ci = cOff + i * n + jFrom;
-                int pi = i * span;
-                for (int j = 0; j < span; j++) {
-                    float v = alpha * part[pi + j];
-                    if (acc) {
-                        v += c[ci + j];
-                    }
-                    c[ci + j] = bias == null ? v : v + bias[biasOff + jFrom + j];
-                }
+                finishRow(part, i * span, c, cOff + i * n + jFrom, span, alpha, acc, bias, biasOff + jFrom);
             }
         };
         if (team == null) {
@@ -201,7 +200,50 @@ final class Gemm {
         }
     }
 
+    /** part[i·rows + j] = partT[j·ldT + i] for j < rows, i < cols: 16×16 register blocks, scalar at the edges. */
+    private static void transposeInto(float[] partT, int ldT, int rows, int cols, float[] part) {
+        int fullRows = 0;
+        int fullCols = 0;
+        if (BlockTranspose.inRegisters()) {
+            fullRows = rows / L * L;
+            fullCols = cols / L * L;
+            float[] scratch = BlockTranspose.scratch();
+            for (int j = 0; j < fullRows; j += L) {
+                for (int i = 0; i < fullCols; i += L) {
+                    BlockTranspose.block(partT, j * ldT + i, ldT, part, i * rows + j, rows, scratch);
+                }
+            }
+        }
+        // the rest: columns past fullCols for every row, rows past fullRows for the full columns
+        BlockTranspose.scalar(partT, fullCols, ldT, rows, cols - fullCols, part, fullCols * rows, rows);
+        BlockTranspose.scalar(partT, fullRows * ldT, ldT, rows - fullRows, fullCols, part, fullRows, rows);
+    }
+
+    /** c[ci..ci+len) = alpha·part[pi..] (+ c) (+ bias[bi..]), vector by vector. */
+    private static void finishRow(float[] part, int pi, float[] c, int ci, int len, float alpha, boolean acc,
+                                  float[] bias, int bi) {
+        int j = 0;
+        for (int bound = F.loopBound(len); j < bound; j += L) {
+            FloatVector v = FloatVector.fromArray(F, part, pi + j).mul(alpha);
+            if (acc) {
+                v = v.add(FloatVector.fromArray(F, c, ci + j));
+            }
+            if (bias != null) {
+                v = v.add(FloatVector.fromArray(F, bias, bi + j));
+            }
+            v.intoArray(c, ci + j);
+        }
+        for (; j < len; j++) {
+            float v = alpha * part[pi + j];
+            if (acc) {
+                v += c[ci + j];
+            }
+            c[ci + j] = bias == null ? v : v + bias[bi + j];
+        }
+    }
+
     private static final ThreadLocal<float[][]> SWAPPED_PART = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<float[][]> SWAPPED_PART_T = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> SPLIT_K = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<double[][]> SPLIT_K_SUMS = ThreadLocal.withInitial(() -> new double[1][0]);
     private static final ThreadLocal<float[][]> SUM_LANES = ThreadLocal.withInitial(() -> new float[1][0]);

@@ -18,7 +18,8 @@ class GemmTwinTest {
         Random rng = new Random(3);
         int[][] sizes = {{1, 1, 1}, {7, 33, 5}, {129, 65, 300}, {300, 70, 1100}, {64, 384, 128}, {3, 1000, 17},
             {21, 37, 1500}, // takes the split-k path on two threads (without tB); {300, 70, 1100} spans two KC slices
-            {33, 1024, 64}}; // m ≤ SMALL_M with tB: the swapped path, two strips of Aᵀ, the last one partial
+            {33, 1024, 64}, // m ≤ SMALL_M with tB: the swapped path, two strips of Aᵀ, the last one partial
+            {5, 203, 64}, {40, 517, 128}}; // swapped, n not a multiple of MR: partial tiles and transpose edges
         ThreadTeam[] teams = {new ThreadTeam(1), new ThreadTeam(2)};
         for (int[] sz : sizes) {
             for (int flags = 0; flags < 32; flags++) {
