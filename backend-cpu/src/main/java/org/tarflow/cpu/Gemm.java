@@ -219,6 +219,17 @@ final class Gemm {
         BlockTranspose.scalar(partT, fullRows * ldT, ldT, rows - fullRows, fullCols, part, fullRows, rows);
     }
 
+    /** dst[di..di+len) += src[si..si+len). */
+    private static void addInto(float[] src, int si, float[] dst, int di, int len) {
+        int j = 0;
+        for (int bound = F.loopBound(len); j < bound; j += L) {
+            FloatVector.fromArray(F, dst, di + j).add(FloatVector.fromArray(F, src, si + j)).intoArray(dst, di + j);
+        }
+        for (; j < len; j++) {
+            dst[di + j] += src[si + j];
+        }
+    }
+
     /** c[ci..ci+len) = alpha·part[pi..] (+ c) (+ bias[bi..]), vector by vector. */
     private static void finishRow(float[] part, int pi, float[] c, int ci, int len, float alpha, boolean acc,
                                   float[] bias, int bi) {
@@ -295,19 +306,13 @@ final class Gemm {
         team.run(parts, t -> {
             int r0 = s.m() * t / parts;
             int r1 = s.m() * (t + 1) / parts;
-            for (int i = r0 * n; i < r1 * n; i++) {
-                float v = 0f;
-                for (int q = 0; q < parts; q++) {
-                    v += partial[q * mn + i];
+            for (int r = r0; r < r1; r++) {
+                // the parts' sums, added in part order into part 0's buffer, then finished as a row of C
+                int row = r * n;
+                for (int q = 1; q < parts; q++) {
+                    addInto(partial, q * mn + row, partial, row, n);
                 }
-                v *= alpha;
-                if (s.accumulate()) {
-                    v += c[cOff + i];
-                }
-                if (bias != null) {
-                    v += bias[biasOff + i % n];
-                }
-                c[cOff + i] = v;
+                finishRow(partial, row, c, cOff + row, n, alpha, s.accumulate(), bias, biasOff);
             }
         });
     }
