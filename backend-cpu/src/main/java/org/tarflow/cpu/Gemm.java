@@ -334,18 +334,25 @@ final class Gemm {
             return;
         }
         final float[] packB = grow(PACK_B, Math.min(KC, k) * strips * NR);
-        // op(A) = Aᵀ (weight gradients) is packed per k slice: read in place, its k steps are lda apart and the
-        // tile's A index would need a variable stride, which keeps C2 from hoisting the bounds checks out of the
-        // k loop (1 thread, 1024×256×2048: 105–116 GFLOP/s against 180 for row-major A)
+        // op(A) = Aᵀ (weight gradients) is packed: read in place, its k steps are lda apart and the tile's A index
+        // would need a variable stride, which keeps C2 from hoisting the bounds checks out of the k loop (1 thread,
+        // 1024×256×2048: 105–116 GFLOP/s against 180 for row-major A). Each task packs its own MC-row block into
+        // a buffer of its thread's, right before its tiles read it from L2; packed for all of m in a phase of its
+        // own, the 4 MB of a slice went out to memory and came back, and took a quarter of config A's
+        // weight-gradient products (1024×256×2016 tA, 2 threads: 0.88 of 3.6 ms).
         final boolean packA = s.transA();
-        final float[] packedA = packA ? grow(PACK_A, ((m + MR - 1) / MR) * MR * Math.min(KC, k)) : null;
-        final int aPackTasks = packA ? (m + MC - 1) / MC : 0;
         int threads = team == null ? 1 : team.size();
-        final int mBlocks = (m + MC - 1) / MC;
+        // a packed A in blocks of fewer rows where m is small, so that there are two blocks for every thread
+        final int mcBlock = packA && threads > 1 && m < 2 * threads * MC
+                ? Math.max(MR, (m + 2 * threads * MR - 1) / (2 * threads * MR) * MR) : MC;
+        final int mBlocks = (m + mcBlock - 1) / mcBlock;
         // enough column ranges that every thread has work even when m is small
         // column chunks of at most NC (so a chunk of packed B and a block of packed A share L2), and enough chunks
         // that every thread has work when m is small
-        final int nChunks = Math.max((n + NC - 1) / NC, Math.min(strips, (threads * 2 + mBlocks - 1) / mBlocks));
+        // (with a packed A, one task per row block where there are two blocks for every thread: each chunk packs
+        // its block again)
+        final int nChunks = packA && mBlocks >= 2 * threads ? 1
+                : Math.max((n + NC - 1) / NC, Math.min(strips, (threads * 2 + mBlocks - 1) / mBlocks));
         final int stripsPerChunk = (strips + nChunks - 1) / nChunks;
         final int lda = s.lda();
         for (int pc = kFrom; pc < kTo; pc += KC) {
@@ -355,33 +362,32 @@ final class Gemm {
             final int bTasks = Math.min(strips, threads * 4);
             final int bPer = (strips + bTasks - 1) / bTasks;
             ThreadTeam.Body pack = t -> {
-                if (t < bTasks) {
-                    for (int js = t * bPer; js < Math.min(strips, (t + 1) * bPer); js++) {
-                        packB(s, b, bOff, p0, kc, js, packB);
-                    }
-                } else {
-                    int r0 = (t - bTasks) * MC;
-                    packTransposedA(a, aOff, lda, p0, kc, r0, Math.min(m, r0 + MC), packedA);
-                    if (rowSums != null) {
-                        addStripSums(packedA, kc, r0, Math.min(m, r0 + MC), rowSums, rowSumsOff);
-                    }
+                for (int js = t * bPer; js < Math.min(strips, (t + 1) * bPer); js++) {
+                    packB(s, b, bOff, p0, kc, js, packB);
                 }
             };
             if (team == null) {
-                for (int t = 0; t < bTasks + aPackTasks; t++) {
+                for (int t = 0; t < bTasks; t++) {
                     pack.run(t);
                 }
             } else {
-                team.run(bTasks + aPackTasks, pack);
+                team.run(bTasks, pack);
             }
             ThreadTeam.Body block = task -> {
                 int ib = task / nChunks;
                 int chunk = task % nChunks;
-                int i0 = ib * MC;
-                int mc = Math.min(MC, m - i0);
+                int i0 = ib * mcBlock;
+                int mc = Math.min(mcBlock, m - i0);
                 int aStrips = (mc + MR - 1) / MR;
                 float[] tile = grow(TILE, MR * NR);
                 float[] zeros = grow(ZEROS, NR); // never written: the initial accumulators without a bias
+                float[] packedA = null;
+                if (packA) {
+                    packedA = grow(PACK_A, aStrips * MR * kc);
+                    // the row sums once per block, by its first chunk
+                    packTransposedA(a, aOff, lda, i0, i0 + mc, p0, kc, packedA, chunk == 0 ? rowSums : null,
+                            rowSumsOff);
+                }
                 int jsEnd = Math.min(strips, (chunk + 1) * stripsPerChunk);
                 for (int js = chunk * stripsPerChunk; js < jsEnd; js++) {
                     int j0 = js * NR;
@@ -396,14 +402,14 @@ final class Gemm {
                             float[] init = first && bias != null ? bias : zeros;
                             int io = first && bias != null ? biasOff + j0 : 0;
                             if (packA) {
-                                GemmTiles.packedA(kc, packedA, r0 * kc, packB, bi, init, io, c, ci, n, add);
+                                GemmTiles.packedA(kc, packedA, is * MR * kc, packB, bi, init, io, c, ci, n, add);
                             } else {
                                 GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, init, io, c,
                                         ci, n, add);
                             }
                         } else {
                             if (packA) {
-                                GemmTiles.packedA(kc, packedA, r0 * kc, packB, bi, zeros, 0, tile, 0, NR, false);
+                                GemmTiles.packedA(kc, packedA, is * MR * kc, packB, bi, zeros, 0, tile, 0, NR, false);
                             } else {
                                 GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, zeros, 0, tile,
                                         0, NR, false);
@@ -436,95 +442,113 @@ final class Gemm {
     }
 
     /**
-     * Packs rows [r0, r1) of op(A) = Aᵀ (r0 a multiple of MR) over depths [p0, p0 + kc) into MR-row strips, k-major
-     * ([m/MR][kc][MR], the last strip zero-padded): the MR values of one depth are contiguous in A, so each step
-     * of a strip is a straight copy.
+     * Packs rows [i0, i1) of op(A) = Aᵀ over depths [p0, p0 + kc) into MR-row strips from dst[0], k-major
+     * ([strips][kc][MR], the last strip zero-padded): depth p of op(A) is row p0 + p of the stored A, whose MR
+     * values per strip are contiguous. With {@code rowSums}, also rowSums[off + i] += Σ_p op(A)[i][p] for the rows
+     * i: float partials over runs of {@link #SUM_BLOCK} depths, carried into double in p order.
+     *
+     * <p>A group of {@link #PACK_GROUP} strips (64 floats of each stored row, four cache lines) at a time, one run of
+     * depths after the other, each step two vector loads per strip pair and masked half stores.
      */
-    private static void packTransposedA(float[] a, int aOff, int lda, int p0, int kc, int r0, int r1, float[] dst) {
-        int i0 = r0;
+    private static void packTransposedA(float[] a, int aOff, int lda, int i0, int i1, int p0, int kc, float[] dst,
+                                        double[] rowSums, int off) {
+        float[] lanes = rowSums == null ? null : grow(SUM_LANES, Math.max(L, PACK_GROUP * MR));
+        int g = i0;
         if (L == 2 * MR) {
-            // four strips per walk down the k rows, each step two vector loads of A's row and four half-vector
-            // (masked) stores, one per strip: C2 did not vectorise the scalar 8-float copy, and each walk touches a
-            // new page per row (no hardware prefetch), so the more of a row one walk takes, the fewer walks. Masks
-            // rather than a 256-bit species for the halves keep one vector shape in the process (a second one can
-            // turn the Vector API's shared call sites polymorphic). JMH, 2 threads, GFLOP/s: MNIST 512×128×12544
-            // tA 216 → 260, config A 1024×256×2016 tA 224 → 276, 768×256×2016 tA 246 → 263
-            for (; i0 + 4 * MR <= r1; i0 += 4 * MR) {
-                int src = aOff + p0 * lda + i0;
-                int d0 = i0 * kc;
+            // a vector of a row is one depth of two strips: masked half stores (rather than a 256-bit species,
+            // which would give the process a second vector shape and the Vector API's call sites two types)
+            for (; g + PACK_GROUP * MR <= i1; g += PACK_GROUP * MR) {
+                int d0 = (g - i0) * kc;
                 int d1 = d0 + MR * kc - MR; // the upper half's lanes start MR floats in
                 int d2 = d1 + MR * kc + MR;
                 int d3 = d2 + MR * kc - MR;
-                for (int p = 0; p < kc; p++) {
-                    int from = src + p * lda;
-                    FloatVector v = FloatVector.fromArray(F, a, from);
-                    FloatVector w = FloatVector.fromArray(F, a, from + L);
-                    v.intoArray(dst, d0 + p * MR, LOWER_HALF);
-                    v.intoArray(dst, d1 + p * MR, UPPER_HALF);
-                    w.intoArray(dst, d2 + p * MR, LOWER_HALF);
-                    w.intoArray(dst, d3 + p * MR, UPPER_HALF);
+                int d4 = d3 + MR * kc + MR;
+                int d5 = d4 + MR * kc - MR;
+                int d6 = d5 + MR * kc + MR;
+                int d7 = d6 + MR * kc - MR;
+                for (int pa = 0; pa < kc; pa += SUM_BLOCK) {
+                    int pb = Math.min(kc, pa + SUM_BLOCK);
+                    FloatVector s0 = FloatVector.zero(F);
+                    FloatVector s1 = FloatVector.zero(F);
+                    FloatVector s2 = FloatVector.zero(F);
+                    FloatVector s3 = FloatVector.zero(F);
+                    for (int p = pa; p < pb; p++) {
+                        int from = aOff + (p0 + p) * lda + g;
+                        int to = p * MR;
+                        FloatVector v0 = FloatVector.fromArray(F, a, from);
+                        FloatVector v1 = FloatVector.fromArray(F, a, from + L);
+                        FloatVector v2 = FloatVector.fromArray(F, a, from + 2 * L);
+                        FloatVector v3 = FloatVector.fromArray(F, a, from + 3 * L);
+                        v0.intoArray(dst, d0 + to, LOWER_HALF);
+                        v0.intoArray(dst, d1 + to, UPPER_HALF);
+                        v1.intoArray(dst, d2 + to, LOWER_HALF);
+                        v1.intoArray(dst, d3 + to, UPPER_HALF);
+                        v2.intoArray(dst, d4 + to, LOWER_HALF);
+                        v2.intoArray(dst, d5 + to, UPPER_HALF);
+                        v3.intoArray(dst, d6 + to, LOWER_HALF);
+                        v3.intoArray(dst, d7 + to, UPPER_HALF);
+                        s0 = s0.add(v0);
+                        s1 = s1.add(v1);
+                        s2 = s2.add(v2);
+                        s3 = s3.add(v3);
+                    }
+                    if (rowSums != null) {
+                        s0.intoArray(lanes, 0);
+                        s1.intoArray(lanes, L);
+                        s2.intoArray(lanes, 2 * L);
+                        s3.intoArray(lanes, 3 * L);
+                        for (int r = 0; r < PACK_GROUP * MR; r++) {
+                            rowSums[off + g + r] += lanes[r];
+                        }
+                    }
                 }
             }
         }
-        for (; i0 < r1; i0 += MR) {
-            int mr = Math.min(MR, r1 - i0);
-            int d = i0 * kc;
-            int src = aOff + p0 * lda + i0;
-            if (mr == MR) {
-                for (int p = 0; p < kc; p++) {
-                    int from = src + p * lda;
-                    int to = d + p * MR;
-                    for (int r = 0; r < MR; r++) {
-                        dst[to + r] = a[from + r];
+        if (L == 2 * MR) {
+            // the rest two strips at a time
+            for (; g + 2 * MR <= i1; g += 2 * MR) {
+                int d0 = (g - i0) * kc;
+                int d1 = d0 + MR * kc - MR;
+                for (int pa = 0; pa < kc; pa += SUM_BLOCK) {
+                    int pb = Math.min(kc, pa + SUM_BLOCK);
+                    FloatVector s0 = FloatVector.zero(F);
+                    for (int p = pa; p < pb; p++) {
+                        FloatVector v0 = FloatVector.fromArray(F, a, aOff + (p0 + p) * lda + g);
+                        v0.intoArray(dst, d0 + p * MR, LOWER_HALF);
+                        v0.intoArray(dst, d1 + p * MR, UPPER_HALF);
+                        s0 = s0.add(v0);
+                    }
+                    if (rowSums != null) {
+                        s0.intoArray(lanes, 0);
+                        for (int r = 0; r < 2 * MR; r++) {
+                            rowSums[off + g + r] += lanes[r];
+                        }
                     }
                 }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    for (int r = 0; r < MR; r++) {
-                        dst[d + p * MR + r] = r < mr ? a[src + p * lda + r] : 0f;
+            }
+        }
+        int end = i0 + (i1 - i0 + MR - 1) / MR * MR;
+        for (; g < end; g += MR) {
+            int d = (g - i0) * kc;
+            for (int r = 0; r < MR; r++) {
+                int i = g + r;
+                for (int pa = 0; pa < kc; pa += SUM_BLOCK) {
+                    float sum = 0f;
+                    for (int p = pa; p < Math.min(kc, pa + SUM_BLOCK); p++) {
+                        float x = i < i1 ? a[aOff + (p0 + p) * lda + i] : 0f;
+                        dst[d + p * MR + r] = x;
+                        sum += x;
+                    }
+                    if (rowSums != null && i < i1) {
+                        rowSums[off + i] += sum;
                     }
                 }
             }
         }
     }
 
-    /**
-     * sums[off + i] += Σ_p strip(i)[p] for rows i in [r0, r1) of op(A) as {@link #packTransposedA} left them
-     * ([kc][MR] per strip of MR rows): float partials over {@link #SUM_BLOCK} steps, carried into double. With
-     * vectors of a multiple of MR lanes, one vector holds L/MR consecutive steps of a strip.
-     */
-    static void addStripSums(float[] packed, int kc, int r0, int r1, double[] sums, int off) {
-        float[] lanes = grow(SUM_LANES, Math.max(L, MR));
-        for (int i0 = r0; i0 < r1; i0 += MR) {
-            int mr = Math.min(MR, r1 - i0);
-            int d = i0 * kc;
-            for (int p0 = 0; p0 < kc; p0 += SUM_BLOCK) {
-                int p1 = Math.min(kc, p0 + SUM_BLOCK);
-                java.util.Arrays.fill(lanes, 0, Math.max(L, MR), 0f);
-                int p = p0;
-                if (L % MR == 0) {
-                    int steps = L / MR;
-                    FloatVector acc = FloatVector.zero(F);
-                    for (; p + steps <= p1; p += steps) {
-                        acc = acc.add(FloatVector.fromArray(F, packed, d + p * MR));
-                    }
-                    acc.intoArray(lanes, 0);
-                }
-                for (; p < p1; p++) {
-                    for (int r = 0; r < MR; r++) {
-                        lanes[r] += packed[d + p * MR + r];
-                    }
-                }
-                for (int r = 0; r < mr; r++) {
-                    float v = 0f;
-                    for (int q = r; q < Math.max(L, MR); q += MR) {
-                        v += lanes[q];
-                    }
-                    sums[off + i0 + r] += v;
-                }
-            }
-        }
-    }
+    /** Strips per group in {@link #packTransposedA}: eight, 64 floats of each row (four cache lines). */
+    static final int PACK_GROUP = 8;
 
     /** Packs columns [js·NR, js·NR + NR) of op(B), rows [p0, p0 + kc), k-major, zero-padded on the right. */
     private static void packB(GemmSpec s, float[] b, int bOff, int p0, int kc, int js, float[] dst) {
