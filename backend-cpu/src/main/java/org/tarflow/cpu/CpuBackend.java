@@ -466,21 +466,51 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- attention
 
+    /**
+     * Runs body(b, h) over every (batch, head) pair of an attention call. Where there are batch entries enough for
+     * every thread, a task is one batch entry with its heads in turn, and it first reads the entry's rows of the
+     * given tensors through in order ({@link Elementwise#streamThrough}): the kernels read each head's 64 channels of
+     * rows 3 KB apart, a stride the hardware prefetcher does not follow, and waited on memory for a good part of
+     * their time; after one sequential pass the rows are in L2 for all heads. Config A's shape (32 × 63 tokens,
+     * 4 heads of 64), 2 threads, cold buffers, per call: forward 1.04–1.09 → 0.80–1.0 ms, backward 1.95–2.06 →
+     * 1.48–1.72 ms. Otherwise a task is one pair.
+     */
+    private void perPair(AttentionSpec s, AttentionPair body, float[][] rows, int[] rowOffsets, int[] rowWidths) {
+        int heads = s.heads();
+        if (s.batch() >= 2 * team.size() && team.size() > 1) {
+            team.run(s.batch(), b -> {
+                for (int i = 0; i < rows.length; i++) {
+                    int len = s.tokens() * rowWidths[i];
+                    Elementwise.streamThrough(simd, rows[i], rowOffsets[i] + b * len, len);
+                }
+                for (int h = 0; h < heads; h++) {
+                    body.run(b, h);
+                }
+            });
+        } else {
+            team.run(s.batch() * heads, t -> body.run(t / heads, t % heads));
+        }
+    }
+
+    @FunctionalInterface
+    private interface AttentionPair {
+        void run(int b, int h);
+    }
+
     @Override
     public void attention(AttentionSpec s, Tensor qkv, Tensor out, Tensor lse) {
         float[] q = data(qkv);
         float[] o = data(out);
         float[] l = data(lse);
         boolean tiled = simd && AttentionTiles.supports(s);
-        team.run(s.batch() * s.heads(), t -> {
+        int c = s.width();
+        perPair(s, (b, h) -> {
             if (tiled) {
-                AttentionTiles.forward(s, t / s.heads(), t % s.heads(), q, qkv.offset(), o, out.offset(), l,
-                        lse.offset());
+                AttentionTiles.forward(s, b, h, q, qkv.offset(), o, out.offset(), l, lse.offset());
             } else {
-                AttentionKernels.forward(simd, s, t / s.heads(), t % s.heads(), q, qkv.offset(), o, out.offset(), l,
-                        lse.offset());
+                AttentionKernels.forward(simd, s, b, h, q, qkv.offset(), o, out.offset(), l, lse.offset());
             }
-        });
+        }, new float[][] {q}, new int[] {qkv.offset()}, new int[] {3 * c});
     }
 
     @Override
@@ -491,15 +521,16 @@ public final class CpuBackend implements Backend {
         float[] g = data(gOut);
         float[] gq = data(gQkv);
         boolean tiled = simd && AttentionTiles.supports(s);
-        team.run(s.batch() * s.heads(), t -> {
+        int c = s.width();
+        perPair(s, (b, h) -> {
             if (tiled) {
-                AttentionTiles.backward(s, t / s.heads(), t % s.heads(), q, qkv.offset(), o, out.offset(), l,
-                        lse.offset(), g, gOut.offset(), gq, gQkv.offset());
+                AttentionTiles.backward(s, b, h, q, qkv.offset(), o, out.offset(), l, lse.offset(), g,
+                        gOut.offset(), gq, gQkv.offset());
             } else {
-                AttentionKernels.backward(simd, s, t / s.heads(), t % s.heads(), q, qkv.offset(), o, out.offset(), l,
-                        lse.offset(), g, gOut.offset(), gq, gQkv.offset());
+                AttentionKernels.backward(simd, s, b, h, q, qkv.offset(), o, out.offset(), l, lse.offset(), g,
+                        gOut.offset(), gq, gQkv.offset());
             }
-        });
+        }, new float[][] {q, o, g}, new int[] {qkv.offset(), out.offset(), gOut.offset()}, new int[] {3 * c, c, c});
     }
 
     @Override

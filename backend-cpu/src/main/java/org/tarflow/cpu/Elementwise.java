@@ -355,4 +355,30 @@ final class Elementwise {
     static void addInto(boolean simd, float[] src, int s0, float[] dst, int d0, int n) {
         copyRun(simd, src, s0, 1, dst, d0, 1, n, true);
     }
+
+    /** Where {@link #streamThrough} leaves its sum, so that the JIT cannot drop the reads. */
+    static float streamSink;
+
+    /**
+     * Reads a[from, from + n) in order, vector by vector (one element per 64-byte line without SIMD), keeps nothing: a
+     * sequential pass the hardware prefetcher follows, so that kernels reading the range in a strided order next
+     * find it in cache.
+     */
+    static void streamThrough(boolean simd, float[] a, int from, int n) {
+        int end = from + n;
+        if (simd) {
+            FloatVector acc = FloatVector.zero(F);
+            int i = from;
+            for (int bound = end - Simd.L; i <= bound; i += Simd.L) {
+                acc = acc.add(FloatVector.fromArray(F, a, i));
+            }
+            streamSink = acc.lane(0);
+            return;
+        }
+        float acc = 0f;
+        for (int i = from; i < end; i += 16) {
+            acc += a[i];
+        }
+        streamSink = acc;
+    }
 }
