@@ -185,8 +185,9 @@ final class AttentionTiles {
     }
 
     //   backward, per (b, h), in the forward's transposed layout (a row per key, queries along the lanes):
-    //   Pᵀ = exp(scale·K·Qᵀ − lse)   dPᵀ = V·dOᵀ   D_i = dO_i·O_i   dSᵀ = Pᵀ∘(dPᵀ − D)
+    //   Pᵀ = exp(scale·K·Qᵀ − lse)   dPᵀ = V·dOᵀ   D_i = Σ_j P_ij·dP_ij (= dO_i·O_i)   dSᵀ = Pᵀ∘(dPᵀ − D)
     //   dQ = scale·dS·K     dK = scale·dSᵀ·Q     dV = Pᵀ·dO
+    //   (the output itself is not read)
     static void backward(AttentionSpec sp, int b, int h, float[] qkv, int qo, float[] out, int oo, float[] lse, int lo,
                          float[] gOut, int go, float[] gQkv, int gq) {
         int t = sp.tokens();
@@ -200,10 +201,8 @@ final class AttentionTiles {
         float[] pt = sc[2];
         float[] dpt = sc[3];
         float[] lseRow = sc[4];
-        float[] dd = sc[5];
         int base = qo + b * t * c3 + h * d;
         int gbase = gq + b * t * c3 + h * d;
-        int obase = oo + b * t * c + h * d;
         int dobase = go + b * t * c + h * d;
         transpose(qkv, base, c3, t, d, qt, tp);
         transpose(gOut, dobase, c, t, d, dot, tp);
@@ -219,11 +218,7 @@ final class AttentionTiles {
         // padding queries get lse = +∞: their probabilities come out exactly 0
         System.arraycopy(lse, lo + (b * sp.heads() + h) * t, lseRow, 0, t);
         java.util.Arrays.fill(lseRow, t, tp, Float.POSITIVE_INFINITY);
-        for (int i = 0; i < t; i++) {
-            dd[i] = dot(gOut, dobase + i * c, out, obase + i * c, d);
-        }
-        java.util.Arrays.fill(dd, t, tp, 0f);
-        probabilitiesAndScoreGradients(pt, dpt, t, tp, sp.causal(), lseRow, dd);
+        probabilitiesAndScoreGradients(pt, dpt, t, tp, sp.causal(), lseRow);
         for (int r0 = 0; r0 < t; r0 += 4) {
             int rows = Math.min(4, t - r0);
             int jEnd = sp.causal() ? r0 + rows : t; // query i only receives from keys j ≤ i
@@ -243,17 +238,19 @@ final class AttentionTiles {
     }
 
     /**
-     * In place on the transposed scores and score gradients of the backward pass: pt[j·tp + i] ← exp(pt − lse_i)
-     * (0 where query i does not see key j, within each vector's diagonal block), dpt[j·tp + i] ← p·(dpt − D_i).
-     * The rows evaluated are those the gradient tiles read (keys j below the end of the query vector's block).
+     * In place on the transposed scores and score gradients of the backward pass: pt[j·tp + i] ← p = exp(pt − lse_i)
+     * (0 where query i does not see key j, within each vector's diagonal block), then dpt[j·tp + i] ← p·(dpt − D_i)
+     * with D_i = Σ_j p·dpt, which equals dO_i·O_i (O_i = Σ_j p·V_j) and is summed here lane-wise over the rows just
+     * computed; as 63 row dot products with a horizontal sum each it cost twice the whole of this pass. The rows
+     * evaluated are those the gradient tiles read (keys j below the end of the query vector's block).
      */
     private static void probabilitiesAndScoreGradients(float[] pt, float[] dpt, int t, int tp, boolean causal,
-                                                       float[] lseRow, float[] dd) {
+                                                       float[] lseRow) {
         for (int i0 = 0; i0 < t; i0 += L) {
             int jEnd = causal ? Math.min(t, i0 + L) : t;
             int jDiag = causal ? i0 : t;
             FloatVector lv = FloatVector.fromArray(F, lseRow, i0);
-            FloatVector dv = FloatVector.fromArray(F, dd, i0);
+            FloatVector dv = FloatVector.zero(F);
             for (int j = 0; j < jEnd; j++) {
                 int o = j * tp + i0;
                 FloatVector s = FloatVector.fromArray(F, pt, o);
@@ -262,6 +259,11 @@ final class AttentionTiles {
                 }
                 FloatVector p = VecMath.expNonPositive(s.sub(lv));
                 p.intoArray(pt, o);
+                dv = p.fma(FloatVector.fromArray(F, dpt, o), dv);
+            }
+            for (int j = 0; j < jEnd; j++) {
+                int o = j * tp + i0;
+                FloatVector p = FloatVector.fromArray(F, pt, o);
                 p.mul(FloatVector.fromArray(F, dpt, o).sub(dv)).intoArray(dpt, o);
             }
         }
@@ -428,13 +430,5 @@ final class AttentionTiles {
             a32.mul(alpha).intoArray(out, o + 2 * L);
             a33.mul(alpha).intoArray(out, o + 3 * L);
         }
-    }
-
-    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int i = 0; i < n; i += L) {
-            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
-        }
-        return VecMath.sumLanes(acc);
     }
 }

@@ -530,7 +530,9 @@ public final class CpuBackend implements Backend {
                 AttentionKernels.backward(simd, s, b, h, q, qkv.offset(), o, out.offset(), l, lse.offset(), g,
                         gOut.offset(), gq, gQkv.offset());
             }
-        }, new float[][] {q, o, g}, new int[] {qkv.offset(), out.offset(), gOut.offset()}, new int[] {3 * c, c, c});
+        }, tiled ? new float[][] {q, g} : new float[][] {q, o, g}, // the tiles do not read the output
+                tiled ? new int[] {qkv.offset(), gOut.offset()} : new int[] {qkv.offset(), out.offset(), gOut.offset()},
+                tiled ? new int[] {3 * c, c} : new int[] {3 * c, c, c});
     }
 
     @Override
