@@ -69,6 +69,20 @@ class BenchCommandTest {
     }
 
     @Test
+    void everyCommandAnswersHelpEvenWithRequiredOptionsMissing() {
+        java.util.Set<String> names = TarflowCli.commandLine().getSubcommands().keySet();
+        assertTrue(names.contains("bench") && names.contains("train"), names.toString());
+        for (String name : names) {
+            if (name.equals("help")) {
+                continue;
+            }
+            Run r = run(name, "--help");
+            assertEquals(0, r.exit(), name + " --help: " + r.err());
+            assertTrue(r.out().contains("Usage: tarflow " + name), name + " --help printed: " + r.out() + r.err());
+        }
+    }
+
+    @Test
     void rejectsBadArgumentsWithAClearMessage() throws Exception {
         Run noReps = run("bench", "--config", tinyModel().toString(), "--backend", "cpu", "--reps", "0");
         assertNotEquals(0, noReps.exit());

@@ -35,6 +35,12 @@ public final class TarflowCli implements Runnable {
         for (CommandProvider p : ServiceLoader.load(CommandProvider.class)) {
             cl.addSubcommand(p.command());
         }
+        // every command answers --help (and --version), also where it has required options
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (!(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                sub.getCommandSpec().mixinStandardHelpOptions(true);
+            }
+        }
         cl.setExecutionExceptionHandler(TarflowCli::report);
         return cl;
     }
