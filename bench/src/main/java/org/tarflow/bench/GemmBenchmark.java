@@ -21,8 +21,9 @@ import org.tarflow.tensor.Tensor;
 import org.tarflow.tensor.reference.ReferenceBackend;
 
 /**
- * GEMM throughput of the CPU backend on square matrices and on the Transformer shapes of the MNIST recipe
- * (batch 256 × 49 tokens = 12,544 rows, width 128), one and two threads. {@link BenchMain} turns the times into
+ * GEMM throughput of the CPU backend on square matrices, on the Transformer shapes of the MNIST recipe (batch
+ * 256 × 49 tokens = 12,544 rows, width 128) and on those of bench config A (batch 32 × 63 tokens = 2,016 rows,
+ * width 256), one and two threads. {@link BenchMain} turns the times into
  * GFLOP/s. The reference backend runs as {@link Reference} on a small square for contrast.
  */
 @State(Scope.Benchmark)
@@ -35,7 +36,9 @@ public class GemmBenchmark {
     /** name:m×n×k[:tA][:tB]. */
     @Param({"square:256x256x256", "square:512x512x512", "square:1024x1024x1024", "square:2048x2048x2048",
             "qkv:12544x384x128:tB", "proj:12544x128x128:tB", "mlp1:12544x512x128:tB", "mlp2:12544x128x512:tB",
-            "mlp1.dX:12544x128x512", "mlp1.dW:512x128x12544:tA"})
+            "mlp1.dX:12544x128x512", "mlp1.dW:512x128x12544:tA",
+            "A.qkv:2016x768x256:tB", "A.mlp1:2016x1024x256:tB", "A.mlp2:2016x256x1024:tB", "A.mlp2.dX:2016x1024x256",
+            "A.mlp1.dW:1024x256x2016:tA", "A.mlp2.dW:256x1024x2016:tA"})
     public String shape;
 
     @Param({"1", "2"})
