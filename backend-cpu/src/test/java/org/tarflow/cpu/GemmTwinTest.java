@@ -10,7 +10,8 @@ import org.tarflow.tensor.GemmSpec;
  * The packed SIMD GEMM against its scalar twin on every flag of {@link GemmSpec} (transposes, alpha, accumulate,
  * bias, batch strides including a shared operand) and on sizes that cross every blocking boundary: k beyond one KC
  * slice, m beyond one MC block, n not a multiple of the micro-tile, one and two threads; with tB and m ≤
- * {@link Gemm#SMALL_M} also the swapped (Bᵀ-in-place) path.
+ * {@link Gemm#SMALL_M} also the swapped (Bᵀ-in-place) path; with n of 8 strips per thread or more the path where each
+ * thread owns a range of C's columns.
  */
 class GemmTwinTest {
     @Test
@@ -19,7 +20,8 @@ class GemmTwinTest {
         int[][] sizes = {{1, 1, 1}, {7, 33, 5}, {129, 65, 300}, {300, 70, 1100}, {64, 384, 128}, {3, 1000, 17},
             {21, 37, 1500}, // takes the split-k path on two threads (without tB); {300, 70, 1100} spans two KC slices
             {33, 1024, 64}, // m ≤ SMALL_M with tB: the swapped path, two strips of Aᵀ, the last one partial
-            {5, 203, 64}, {40, 517, 128}}; // swapped, n not a multiple of MR: partial tiles and transpose edges
+            {5, 203, 64}, {40, 517, 128}, // swapped, n not a multiple of MR: partial tiles and transpose edges
+            {130, 600, 1100}}; // columns owned per thread (n ≥ 8 strips per thread), partial tiles, two KC slices
         ThreadTeam[] teams = {new ThreadTeam(1), new ThreadTeam(2)};
         for (int[] sz : sizes) {
             for (int flags = 0; flags < 32; flags++) {
