@@ -63,8 +63,10 @@ class GemmTwinTest {
     void weightGradientAlsoSumsTheRowsOfTransposedA() {
         Random rng = new Random(4);
         // {m, n, k}: one slice, several KC slices and MC blocks with partial strips, split k on two threads
-        // {300, 40, 1100}: row blocks owned per thread (at least two a thread), a partial last block and strip
-        int[][] sizes = {{1, 1, 1}, {13, 5, 70}, {129, 33, 1100}, {21, 37, 1500}, {300, 16, 3072}, {300, 40, 1100}};
+        // {300, 40, 1100}: row blocks owned per thread (at least two a thread), a partial last block and strip;
+        // {40, 300, 1100}: n ≥ 2m, computed as Cᵀ and transposed back, with the row sums summed apart
+        int[][] sizes = {{1, 1, 1}, {13, 5, 70}, {129, 33, 1100}, {21, 37, 1500}, {300, 16, 3072}, {300, 40, 1100},
+            {40, 300, 1100}};
         ThreadTeam[] teams = {new ThreadTeam(1), new ThreadTeam(2)};
         for (int[] sz : sizes) {
             int m = sz[0];
