@@ -81,6 +81,10 @@ final class Gemm {
             swapped(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff);
         } else if (takesSplitK(team, s)) {
             splitK(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff, null);
+        } else if (s.transA() && !s.transB() && !s.accumulate() && s.alpha() == 1.0 && bias == null
+                && ownsTransposedA(team, s)) {
+            // a weight gradient through the plain entry point: the same paths as weightGradient's
+            ownedTransposedA(team, s, a, aOff, b, bOff, c, cOff, null);
         } else {
             if (OWNED && team != null && team.size() > 1 && !s.transA() && s.k() > 0
                     && (s.n() + NR - 1) / NR >= 8 * team.size()) {
@@ -116,12 +120,29 @@ final class Gemm {
         ThreadTeam t = 2L * s.m() * s.n() * s.k() < PARALLEL_FLOPS ? null : team;
         if (takesSplitK(t, s)) {
             splitK(t, s, a, aOff, b, bOff, null, 0, c, cOff, rowSums);
-        } else if (OWNED && t != null && t.size() > 1 && s.n() >= 2 * s.m() && (s.n() + MC - 1) / MC >= 2 * t.size()) {
-            transposedWeightGradient(t, s, a, aOff, b, bOff, c, cOff, rowSums);
-        } else if (OWNED && t != null && t.size() > 1 && (s.m() + MC - 1) / MC >= 2 * t.size()) {
-            ownedRowsTransposedA(t, s, a, aOff, b, bOff, c, cOff, rowSums);
+        } else if (ownsTransposedA(t, s)) {
+            ownedTransposedA(t, s, a, aOff, b, bOff, c, cOff, rowSums);
         } else {
             range(t, s, 0, s.k(), a, aOff, b, bOff, null, 0, c, cOff, rowSums, 0);
+        }
+    }
+
+    /** Whether C = Aᵀ·B takes {@link #ownedTransposedA}: two threads or more, and two row blocks a thread. */
+    private static boolean ownsTransposedA(ThreadTeam team, GemmSpec s) {
+        if (!OWNED || team == null || team.size() < 2 || s.k() == 0) {
+            return false;
+        }
+        int wide = s.n() >= 2 * s.m() ? s.n() : s.m();
+        return (wide + MC - 1) / MC >= 2 * team.size();
+    }
+
+    /** C = Aᵀ·B (rowSums, when not null, as in {@link #weightGradient}) with each thread owning row blocks. */
+    private static void ownedTransposedA(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff,
+                                         float[] c, int cOff, double[] rowSums) {
+        if (s.n() >= 2 * s.m()) {
+            transposedWeightGradient(team, s, a, aOff, b, bOff, c, cOff, rowSums);
+        } else {
+            ownedRowsTransposedA(team, s, a, aOff, b, bOff, c, cOff, rowSums);
         }
     }
 
@@ -581,7 +602,9 @@ final class Gemm {
             int i0 = (int) ((long) m * t / parts);
             int i1 = (int) ((long) m * (t + 1) / parts);
             transposeInto(ct, m, n, i1, c, cOff, i0);
-            columnSums(a, aOff, m, k, i0, i1, rowSums);
+            if (rowSums != null) {
+                columnSums(a, aOff, m, k, i0, i1, rowSums);
+            }
         });
     }
 

@@ -99,6 +99,12 @@ class GemmTwinTest {
                             + " vs " + expectSums[i]);
                 }
                 assertTrue(sums[m] == 42, what + ": wrote past the sums");
+                // the plain entry point takes the same paths for such a product (no bias, alpha 1, overwrite)
+                float[] plain = random(rng, m * n);
+                Gemm.simd(team, spec, a, 0, b, 0, null, 0, plain, 0);
+                for (int i = 0; i < plain.length; i++) {
+                    assertTrue(Math.abs(plain[i] - expect[i]) <= tol, what + ": gemm " + plain[i] + " vs " + expect[i]);
+                }
             }
         }
     }
