@@ -118,8 +118,13 @@ public final class MetaBlock implements HasParameters {
         if (cls != null) {
             h = h.add(cls);
         }
+        boolean graph = GradMode.isEnabled();
         for (AttentionBlock layer : layers) {
-            h = layer.forward(h, 1.0);
+            Tensor next = layer.forward(h, 1.0);
+            if (!graph) {
+                h.release(); // made in this method; without a graph nothing else refers to it
+            }
+            h = next;
         }
         // (α, μ) of token i come from row i − 1 of proj_out; the fused op applies that shift itself and never
         // reads the last row, which is padding here

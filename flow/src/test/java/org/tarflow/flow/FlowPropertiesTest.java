@@ -113,6 +113,41 @@ class FlowPropertiesTest {
     }
 
     /** proj_out = 0 (weight and bias) makes every block the identity: z = patchify(x), logdet = 0 exactly. */
+    /**
+     * Without a graph the layers give their intermediates back as soon as they are read: the results must be the
+     * same bits as with one, the model's input must survive, and the pass must hold fewer buffers at once.
+     */
+    @Test
+    void forwardWithoutAGraphReleasesIntermediatesAndChangesNothing() {
+        ModelConfig cfg = ModelConfig.of(3, 8, 2, 64, 2, 2, 0);
+        CpuBackend be = new CpuBackend(2, true);
+        TarFlow m = randomModel(cfg, be, 5, 0.05);
+        Tensor x;
+        try (MemoryScope u = MemoryScope.unmanaged()) {
+            x = images(be, cfg, 3, 2);
+        }
+        double[] zGraph;
+        double[] ldGraph;
+        be.trimPool();
+        long held = be.bytesHeld(); // the parameters and x
+        try (MemoryScope s = MemoryScope.open()) {
+            TarFlow.FlowOutput out = m.forward(x, null);
+            zGraph = out.z().toDoubleArray();
+            ldGraph = out.logdet().toDoubleArray();
+        }
+        long withGraph = be.bytesHeld() - held; // every buffer the pass made is in the pool now
+        be.trimPool();
+        try (MemoryScope s = MemoryScope.open(); GradMode.Off off = GradMode.off()) {
+            TarFlow.FlowOutput out = m.forward(x, null);
+            assertEquals(0.0, maxDiff(zGraph, out.z().toDoubleArray()));
+            assertEquals(0.0, maxDiff(ldGraph, out.logdet().toDoubleArray()));
+        }
+        long withoutGraph = be.bytesHeld() - held;
+        assertTrue(!x.isReleased(), "the caller's input is not the layers' to release");
+        assertTrue(withoutGraph < withGraph / 2,
+                "buffers made: " + withoutGraph + " bytes without a graph, " + withGraph + " with one");
+    }
+
     @Test
     void zeroOutputProjectionIsTheIdentity() {
         ModelConfig cfg = ModelConfig.of(3, 8, 2, 64, 3, 2, 5);
