@@ -49,8 +49,10 @@ final class Autograd {
         }
         List<Tensor> order = topologicalOrder(root);
         IdentityHashMap<Tensor, Tensor> pending = new IdentityHashMap<>();
+        long sweepStart = Tensor.lastSequence();
+        List<Tensor> spent = new ArrayList<>();
         try (GradMode.Off off = GradMode.off()) {
-            deliver(root, seed, pending);
+            deliver(root, seed, pending, spent);
             for (Tensor t : order) {
                 Tensor g = pending.remove(t);
                 if (g == null) {
@@ -58,6 +60,7 @@ final class Autograd {
                 }
                 Node node = t.gradFn();
                 Tensor[] grads = node.rule.apply(g);
+                spent.add(g);
                 for (int i = 0; i < node.inputs.length; i++) {
                     Tensor in = node.inputs[i];
                     if (grads[i] != null && needs(in)) {
@@ -66,9 +69,10 @@ final class Autograd {
                                     + Arrays.toString(grads[i].shape()) + " for input " + i + " of shape "
                                     + Arrays.toString(in.shape()));
                         }
-                        deliver(in, grads[i], pending);
+                        deliver(in, grads[i], pending, spent);
                     }
                 }
+                releaseSpent(spent, pending, sweepStart);
             }
         } finally {
             for (Tensor t : order) {
@@ -77,14 +81,46 @@ final class Autograd {
         }
     }
 
-    private static void deliver(Tensor target, Tensor g, IdentityHashMap<Tensor, Tensor> pending) {
+    private static void deliver(Tensor target, Tensor g, IdentityHashMap<Tensor, Tensor> pending,
+                                List<Tensor> spent) {
         if (target.gradFn() != null) {
             Tensor prev = pending.get(target);
             // out of place: a rule may hand the same tensor to several inputs, so nothing is summed into in place
             pending.put(target, prev == null ? g : prev.add(g));
+            if (prev != null) {
+                spent.add(prev);
+                spent.add(g);
+            }
         } else {
-            target.accumulateGrad(g);
+            target.accumulateGrad(g); // copied or added into the leaf's own buffer
+            spent.add(g);
         }
+    }
+
+    /**
+     * Gives back the buffers of gradients that nothing will read again: made during this sweep (never a forward
+     * activation, a parameter or the caller's seed), and neither pending for a node nor a view of what is. Otherwise
+     * every intermediate gradient of a step lived until the step's scope closed, and each new one was written to
+     * memory that had left the caches (config A's training step holds about 400 MB of them).
+     */
+    private static void releaseSpent(List<Tensor> spent, IdentityHashMap<Tensor, Tensor> pending, long sweepStart) {
+        for (Tensor s : spent) {
+            Tensor owner = s.owner();
+            if (owner.sequence() <= sweepStart || owner.isReleased()) {
+                continue;
+            }
+            boolean stillPending = false;
+            for (Tensor p : pending.values()) {
+                if (p.owner() == owner) {
+                    stillPending = true;
+                    break;
+                }
+            }
+            if (!stillPending) {
+                owner.release();
+            }
+        }
+        spent.clear();
     }
 
     private static List<Tensor> topologicalOrder(Tensor root) {

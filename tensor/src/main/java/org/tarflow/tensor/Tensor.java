@@ -141,6 +141,16 @@ public final class Tensor {
         return sequence;
     }
 
+    /** The sequence number the next tensor made will exceed. */
+    static long lastSequence() {
+        return SEQUENCE.get();
+    }
+
+    /** The tensor that owns this one's buffer: itself for owners. */
+    Tensor owner() {
+        return base;
+    }
+
     // =====================================================================================================
     // host transfer
 

@@ -67,6 +67,36 @@ class TensorCoreTest {
         assertEquals(3, fresh.allocationCount(), "three buffers in the first pass, none afterwards");
     }
 
+    /**
+     * The backward sweep gives back each intermediate gradient once nothing will read it again, so a chain of n ops
+     * needs a few gradient buffers, not n; gradients handed to two inputs (the residual add) and sums of two
+     * contributions must still come out right.
+     */
+    @Test
+    void backwardRecyclesSpentGradientsAndStaysExact() {
+        ReferenceBackend fresh = new ReferenceBackend();
+        int steps = 20;
+        Tensor w = Tensor.of(fresh, new double[] {0.5, -1.0, 2.0}, 3).requiresGrad(true);
+        long forwardBuffers;
+        long afterBackward;
+        try (MemoryScope s = MemoryScope.open()) {
+            Tensor h = w;
+            for (int i = 0; i < steps; i++) {
+                h = h.add(h.mul(0.1)); // residual: h's gradient arrives twice and is summed
+            }
+            Tensor loss = h.sum();
+            forwardBuffers = fresh.allocationCount();
+            loss.backward();
+            afterBackward = fresh.allocationCount();
+        }
+        double expected = Math.pow(1.1, steps);
+        assertArrayEquals(new double[] {expected, expected, expected}, w.grad().toDoubleArray(), 1e-12 * expected);
+        long gradientBuffers = afterBackward - forwardBuffers;
+        // without recycling: the seed, and per step the mul's input gradient, the sum and the add's (shared) one
+        assertTrue(gradientBuffers <= 8, gradientBuffers + " fresh buffers for the backward pass of " + steps
+                + " residual steps");
+    }
+
     @Test
     void gradientsAccumulateAcrossBackwardCallsUntilZeroed() {
         Tensor w = Tensor.of(be, new float[] {1, 2}, 2).requiresGrad(true);
