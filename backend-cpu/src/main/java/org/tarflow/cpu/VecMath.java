@@ -38,10 +38,19 @@ final class VecMath {
 
     private static final float INV_SQRT2 = 0.70710678118654752f;
     private static final float INV_SQRT_2PI = 0.39894228040143268f;
-    private static final float[] ERFC = {
-        -1.26551223f, 1.00002368f, 0.37409196f, 0.09678418f, -0.18628806f,
-        0.27886807f, -1.13520398f, 1.48851587f, -0.82215223f, 0.17087277f,
-    };
+    // erfc's polynomial, P(t) = E0 + E1·t + … + E9·t⁹: scalar constants, not an array, because C2 folds a static
+    // final float into the code but loads a static final array's elements on every call (GELU, one thread, 8192
+    // floats: 31.6 → 30.6 cycles per vector)
+    private static final float E0 = -1.26551223f;
+    private static final float E1 = 1.00002368f;
+    private static final float E2 = 0.37409196f;
+    private static final float E3 = 0.09678418f;
+    private static final float E4 = -0.18628806f;
+    private static final float E5 = 0.27886807f;
+    private static final float E6 = -1.13520398f;
+    private static final float E7 = 1.48851587f;
+    private static final float E8 = -0.82215223f;
+    private static final float E9 = 0.17087277f;
 
     private VecMath() {
     }
@@ -168,11 +177,11 @@ final class VecMath {
         FloatVector t = FloatVector.broadcast(z.species(), 1f).div(z.fma(0.5f, 1f));
         FloatVector t2 = t.mul(t);
         FloatVector t4 = t2.mul(t2);
-        FloatVector p01 = t.fma(ERFC[1], ERFC[0]);
-        FloatVector p23 = t.fma(ERFC[3], ERFC[2]);
-        FloatVector p45 = t.fma(ERFC[5], ERFC[4]);
-        FloatVector p67 = t.fma(ERFC[7], ERFC[6]);
-        FloatVector p89 = t.fma(ERFC[9], ERFC[8]);
+        FloatVector p01 = t.fma(E1, E0);
+        FloatVector p23 = t.fma(E3, E2);
+        FloatVector p45 = t.fma(E5, E4);
+        FloatVector p67 = t.fma(E7, E6);
+        FloatVector p89 = t.fma(E9, E8);
         FloatVector p03 = p23.fma(t2, p01);
         FloatVector p47 = p67.fma(t2, p45);
         FloatVector p07 = p47.fma(t4, p03);
@@ -184,11 +193,11 @@ final class VecMath {
         float t = 1f / Math.fma(z, 0.5f, 1f);
         float t2 = t * t;
         float t4 = t2 * t2;
-        float p01 = Math.fma(t, ERFC[1], ERFC[0]);
-        float p23 = Math.fma(t, ERFC[3], ERFC[2]);
-        float p45 = Math.fma(t, ERFC[5], ERFC[4]);
-        float p67 = Math.fma(t, ERFC[7], ERFC[6]);
-        float p89 = Math.fma(t, ERFC[9], ERFC[8]);
+        float p01 = Math.fma(t, E1, E0);
+        float p23 = Math.fma(t, E3, E2);
+        float p45 = Math.fma(t, E5, E4);
+        float p67 = Math.fma(t, E7, E6);
+        float p89 = Math.fma(t, E9, E8);
         float p03 = Math.fma(p23, t2, p01);
         float p47 = Math.fma(p67, t2, p45);
         float p07 = Math.fma(p47, t4, p03);
