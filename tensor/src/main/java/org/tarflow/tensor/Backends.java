@@ -54,7 +54,9 @@ public final class Backends {
             return existing;
         }
         List<String> known = new ArrayList<>();
-        for (BackendProvider p : providers()) {
+        // in discovery order, not by priority: asking for one backend by name must not probe the others (the
+        // OpenCL provider's priority loads the OpenCL runtime and its driver threads into a CPU-only run)
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
             known.add(p.name());
             if (p.name().equals(name)) {
                 String reason = p.unavailableReason();

@@ -190,6 +190,15 @@ class TensorCoreTest {
     }
 
     @Test
+    void askingForABackendByNameProbesNoOtherProvider() {
+        int before = ProbeCountingProvider.PROBES.get();
+        // a name not created yet, so that the lookup walks the providers (created backends are cached)
+        assertThrows(IllegalArgumentException.class, () -> Backends.get("not-a-backend"));
+        assertEquals(before, ProbeCountingProvider.PROBES.get(), "get(name) probed another provider");
+        assertFalse(Backends.available().contains("probe-counting"));
+    }
+
+    @Test
     void forcedBackendPropertyIsHonoured() {
         String old = System.getProperty(Backends.PROPERTY);
         try {
