@@ -1,7 +1,6 @@
 package org.tarflow.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import org.tarflow.tensor.GemmSpec;
 
@@ -15,7 +14,8 @@ import org.tarflow.tensor.GemmSpec;
  * registers and per k step loads NR/L vectors of B and broadcasts MR values of A ({@link GemmTiles}). A row-major A
  * is read in place (packing it cost as much as the arithmetic for the N = 128 products of a Transformer); a
  * transposed A (weight gradients) is copied per k slice into k-major MR-row strips, where each step is contiguous.
- * The packing buffers live as long as the thread and grow only when a larger shape arrives.
+ * The packing buffers live as long as the thread and grow only when a larger shape arrives; the packing itself
+ * is {@link GemmPacking}'s.
  */
 final class Gemm {
     private static final VectorSpecies<Float> F = Simd.F;
@@ -65,7 +65,7 @@ final class Gemm {
         }
     }
 
-    private static float[] grow(ThreadLocal<float[][]> holder, int size) {
+    static float[] grow(ThreadLocal<float[][]> holder, int size) {
         float[][] h = holder.get();
         if (h[0].length < size) {
             h[0] = new float[size];
@@ -85,13 +85,10 @@ final class Gemm {
                 && ownsTransposedA(team, s)) {
             // a weight gradient through the plain entry point: the same paths as weightGradient's
             ownedTransposedA(team, s, a, aOff, b, bOff, c, cOff, null);
+        } else if (ownsColumns(team, s)) {
+            ownedColumns(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff);
         } else {
-            if (OWNED && team != null && team.size() > 1 && !s.transA() && s.k() > 0
-                    && (s.n() + NR - 1) / NR >= 8 * team.size()) {
-                ownedColumns(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff);
-            } else {
-                range(team, s, 0, s.k(), a, aOff, b, bOff, bias, biasOff, c, cOff, null, 0);
-            }
+            range(team, s, 0, s.k(), a, aOff, b, bOff, bias, biasOff, c, cOff, null, 0);
         }
     }
 
@@ -103,7 +100,7 @@ final class Gemm {
      * C = Aᵀ·B (one product, alpha 1, no bias, C overwritten) and, from the Aᵀ strips the product packs anyway,
      * rowSums[i] = Σ_p A[p][i]: a linear layer's weight gradient gyᵀ·x and its bias gradient Σ_rows gy in one pass
      * over gy, where a separate column sum re-read all of gy from memory (2–9 ms of a training step). Each packed
-     * slice's sums are float over at most {@link #SUM_BLOCK} steps, carried into double in k order.
+     * slice's sums are float over at most {@link GemmPacking#SUM_BLOCK} steps, carried into double in k order.
      */
     static void weightGradient(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] c,
                                int cOff, double[] rowSums) {
@@ -127,6 +124,12 @@ final class Gemm {
         }
     }
 
+    /** Whether C = A·op(B) takes {@link #ownedColumns}: two threads or more, and 8 strips of columns a thread. */
+    private static boolean ownsColumns(ThreadTeam team, GemmSpec s) {
+        return OWNED && team != null && team.size() > 1 && !s.transA() && s.k() > 0
+                && (s.n() + NR - 1) / NR >= 8 * team.size();
+    }
+
     /** Whether C = Aᵀ·B takes {@link #ownedTransposedA}: two threads or more, and two row blocks a thread. */
     private static boolean ownsTransposedA(ThreadTeam team, GemmSpec s) {
         if (!OWNED || team == null || team.size() < 2 || s.k() == 0) {
@@ -145,13 +148,6 @@ final class Gemm {
             ownedRowsTransposedA(team, s, a, aOff, b, bOff, c, cOff, rowSums);
         }
     }
-
-    /** Lanes [0, L/2) and [L/2, L): with L = 2·MR, one k step of each of two MR-row strips. */
-    private static final VectorMask<Float> LOWER_HALF = VectorMask.fromLong(F, (1L << (L / 2)) - 1);
-    private static final VectorMask<Float> UPPER_HALF = LOWER_HALF.not();
-
-    /** Steps per float partial of a row sum before it is carried into double. */
-    static final int SUM_BLOCK = 64;
 
     /**
      * At most this many rows of A take {@link #swapped}: a sampling step multiplies a few dozen token rows by each
@@ -179,10 +175,10 @@ final class Gemm {
         final float[] packA = grow(PACK_B, k * strips * NR);
         if (team == null || strips == 1) {
             for (int js = 0; js < strips; js++) {
-                packB(asRight, a, aOff, 0, k, js, packA);
+                GemmPacking.packB(asRight, a, aOff, 0, k, js, packA);
             }
         } else {
-            team.run(strips, js -> packB(asRight, a, aOff, 0, k, js, packA));
+            team.run(strips, js -> GemmPacking.packB(asRight, a, aOff, 0, k, js, packA));
         }
         final int rowBlocks = (n + MR - 1) / MR;
         final float alpha = (float) s.alpha();
@@ -218,7 +214,7 @@ final class Gemm {
                     }
                 }
             }
-            transposeInto(partT, ldT, span, m, part);
+            GemmPacking.transposeInto(partT, ldT, span, 0, m, part, 0);
             for (int i = 0; i < m; i++) {
                 finishRow(part, i * span, c, cOff + i * n + jFrom, span, alpha, acc, bias, biasOff + jFrom);
             }
@@ -228,25 +224,6 @@ final class Gemm {
         } else {
             team.run(tasks, body);
         }
-    }
-
-    /** part[i·rows + j] = partT[j·ldT + i] for j < rows, i < cols: 16×16 register blocks, scalar at the edges. */
-    private static void transposeInto(float[] partT, int ldT, int rows, int cols, float[] part) {
-        int fullRows = 0;
-        int fullCols = 0;
-        if (BlockTranspose.inRegisters()) {
-            fullRows = rows / L * L;
-            fullCols = cols / L * L;
-            float[] scratch = BlockTranspose.scratch();
-            for (int j = 0; j < fullRows; j += L) {
-                for (int i = 0; i < fullCols; i += L) {
-                    BlockTranspose.block(partT, j * ldT + i, ldT, part, i * rows + j, rows, scratch);
-                }
-            }
-        }
-        // the rest: columns past fullCols for every row, rows past fullRows for the full columns
-        BlockTranspose.scalar(partT, fullCols, ldT, rows, cols - fullCols, part, fullCols * rows, rows);
-        BlockTranspose.scalar(partT, fullRows * ldT, ldT, rows - fullRows, fullCols, part, fullRows, rows);
     }
 
     /** dst[di..di+len) += src[si..si+len). */
@@ -287,8 +264,6 @@ final class Gemm {
     private static final ThreadLocal<float[][]> SWAPPED_PART_T = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> SPLIT_K = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<double[][]> SPLIT_K_SUMS = ThreadLocal.withInitial(() -> new double[1][0]);
-    private static final ThreadLocal<float[][]> SUM_LANES = ThreadLocal.withInitial(() -> new float[1][0]);
-
     private static double[] growDoubles(ThreadLocal<double[][]> holder, int size) {
         double[][] h = holder.get();
         if (h[0].length < size) {
@@ -394,7 +369,7 @@ final class Gemm {
             final int bPer = (strips + bTasks - 1) / bTasks;
             ThreadTeam.Body pack = t -> {
                 for (int js = t * bPer; js < Math.min(strips, (t + 1) * bPer); js++) {
-                    packB(s, b, bOff, p0, kc, js, packB);
+                    GemmPacking.packB(s, b, bOff, p0, kc, js, packB);
                 }
             };
             if (team == null) {
@@ -416,8 +391,8 @@ final class Gemm {
                 if (packA) {
                     packedA = grow(PACK_A, aStrips * MR * kc);
                     // the row sums once per block, by its first chunk
-                    packTransposedA(a, aOff, lda, i0, i0 + mc, p0, kc, packedA, chunk == 0 ? rowSums : null,
-                            rowSumsOff);
+                    GemmPacking.packTransposedA(a, aOff, lda, i0, i0 + mc, p0, kc, packedA,
+                            chunk == 0 ? rowSums : null, rowSumsOff);
                 }
                 int jsEnd = Math.min(strips, (chunk + 1) * stripsPerChunk);
                 for (int js = chunk * stripsPerChunk; js < jsEnd; js++) {
@@ -495,7 +470,7 @@ final class Gemm {
                 boolean first = pc == 0;
                 boolean add = !first || s.accumulate();
                 for (int js = s0; js < s1; js++) {
-                    packB(s, b, bOff, pc, kc, js, packB, (js - s0) * kc * NR);
+                    GemmPacking.packB(s, b, bOff, pc, kc, js, packB, (js - s0) * kc * NR);
                 }
                 for (int cs = s0; cs < s1; cs += stripsPerChunk) {
                     int ce = Math.min(s1, cs + stripsPerChunk);
@@ -554,12 +529,12 @@ final class Gemm {
                 int kc = Math.min(KC, k - pc);
                 boolean add = pc > 0;
                 for (int js = 0; js < strips; js++) {
-                    packB(s, b, bOff, pc, kc, js, packB);
+                    GemmPacking.packB(s, b, bOff, pc, kc, js, packB);
                 }
                 for (int ib = b0; ib < b1; ib++) {
                     int i0 = ib * MC;
                     int mc = Math.min(MC, m - i0);
-                    packTransposedA(a, aOff, lda, i0, i0 + mc, pc, kc, packedA, rowSums, 0);
+                    GemmPacking.packTransposedA(a, aOff, lda, i0, i0 + mc, pc, kc, packedA, rowSums, 0);
                     for (int js = 0; js < strips; js++) {
                         int j0 = js * NR;
                         int nr = Math.min(NR, n - j0);
@@ -601,60 +576,11 @@ final class Gemm {
             // C rows [i0, i1) from columns [i0, i1) of Cᵀ [n, m]
             int i0 = (int) ((long) m * t / parts);
             int i1 = (int) ((long) m * (t + 1) / parts);
-            transposeInto(ct, m, n, i1, c, cOff, i0);
+            GemmPacking.transposeInto(ct, m, n, i0, i1, c, cOff);
             if (rowSums != null) {
-                columnSums(a, aOff, m, k, i0, i1, rowSums);
+                GemmPacking.columnSums(a, aOff, m, k, i0, i1, rowSums);
             }
         });
-    }
-
-    /**
-     * c[cOff + i·rows + j] = src[j·ld + i] for j < rows, i in [iFrom, iTo): 16×16 register blocks where whole, scalar
-     * at the edges.
-     */
-    private static void transposeInto(float[] src, int ld, int rows, int iTo, float[] c, int cOff, int iFrom) {
-        int i = iFrom;
-        int fullRows = 0;
-        if (BlockTranspose.inRegisters()) {
-            fullRows = rows / L * L;
-            float[] scratch = BlockTranspose.scratch();
-            for (; i + L <= iTo; i += L) {
-                for (int j = 0; j < fullRows; j += L) {
-                    BlockTranspose.block(src, j * ld + i, ld, c, cOff + i * rows + j, rows, scratch);
-                }
-            }
-            // rows past fullRows for the whole column blocks
-            BlockTranspose.scalar(src, fullRows * ld + iFrom, ld, rows - fullRows, i - iFrom, c,
-                    cOff + iFrom * rows + fullRows, rows);
-        }
-        // the columns past the whole blocks, every row
-        BlockTranspose.scalar(src, i, ld, rows, iTo - i, c, cOff + i * rows, rows);
-    }
-
-    /**
-     * sums[i] = Σ_p a[aOff + p·ld + i] for i in [i0, i1), p < k: float partials over runs of {@link #SUM_BLOCK} rows,
-     * carried into double in p order (the summation of {@link #packTransposedA}).
-     */
-    private static void columnSums(float[] a, int aOff, int ld, int k, int i0, int i1, double[] sums) {
-        float[] part = grow(SUM_LANES, Math.max(L, i1 - i0 + L));
-        for (int pa = 0; pa < k; pa += SUM_BLOCK) {
-            int pb = Math.min(k, pa + SUM_BLOCK);
-            java.util.Arrays.fill(part, 0, i1 - i0, 0f);
-            for (int p = pa; p < pb; p++) {
-                int row = aOff + p * ld;
-                int i = i0;
-                for (int bound = i0 + F.loopBound(i1 - i0); i < bound; i += L) {
-                    FloatVector.fromArray(F, part, i - i0).add(FloatVector.fromArray(F, a, row + i))
-                            .intoArray(part, i - i0);
-                }
-                for (; i < i1; i++) {
-                    part[i - i0] += a[row + i];
-                }
-            }
-            for (int i = i0; i < i1; i++) {
-                sums[i] += part[i - i0];
-            }
-        }
     }
 
     private static final ThreadLocal<float[][]> TRANSPOSED_C = ThreadLocal.withInitial(() -> new float[1][0]);
@@ -668,182 +594,6 @@ final class Gemm {
                 int ci = cOff + i * s.n() + j;
                 float v = s.accumulate() ? c[ci] : 0f;
                 c[ci] = bias == null ? v : v + bias[biasOff + j];
-            }
-        }
-    }
-
-    /**
-     * Packs rows [i0, i1) of op(A) = Aᵀ over depths [p0, p0 + kc) into MR-row strips from dst[0], k-major
-     * ([strips][kc][MR], the last strip zero-padded): depth p of op(A) is row p0 + p of the stored A, whose MR
-     * values per strip are contiguous. With {@code rowSums}, also rowSums[off + i] += Σ_p op(A)[i][p] for the rows
-     * i: float partials over runs of {@link #SUM_BLOCK} depths, carried into double in p order.
-     *
-     * <p>A group of {@link #PACK_GROUP} strips (64 floats of each stored row, four cache lines) at a time, one run of
-     * depths after the other, each step two vector loads per strip pair and masked half stores.
-     */
-    private static void packTransposedA(float[] a, int aOff, int lda, int i0, int i1, int p0, int kc, float[] dst,
-                                        double[] rowSums, int off) {
-        float[] lanes = rowSums == null ? null : grow(SUM_LANES, Math.max(L, PACK_GROUP * MR));
-        int g = i0;
-        if (L == 2 * MR) {
-            // a vector of a row is one depth of two strips: masked half stores (rather than a 256-bit species,
-            // which would give the process a second vector shape and the Vector API's call sites two types)
-            for (; g + PACK_GROUP * MR <= i1; g += PACK_GROUP * MR) {
-                int d0 = (g - i0) * kc;
-                int d1 = d0 + MR * kc - MR; // the upper half's lanes start MR floats in
-                int d2 = d1 + MR * kc + MR;
-                int d3 = d2 + MR * kc - MR;
-                int d4 = d3 + MR * kc + MR;
-                int d5 = d4 + MR * kc - MR;
-                int d6 = d5 + MR * kc + MR;
-                int d7 = d6 + MR * kc - MR;
-                for (int pa = 0; pa < kc; pa += SUM_BLOCK) {
-                    int pb = Math.min(kc, pa + SUM_BLOCK);
-                    FloatVector s0 = FloatVector.zero(F);
-                    FloatVector s1 = FloatVector.zero(F);
-                    FloatVector s2 = FloatVector.zero(F);
-                    FloatVector s3 = FloatVector.zero(F);
-                    for (int p = pa; p < pb; p++) {
-                        int from = aOff + (p0 + p) * lda + g;
-                        int to = p * MR;
-                        FloatVector v0 = FloatVector.fromArray(F, a, from);
-                        FloatVector v1 = FloatVector.fromArray(F, a, from + L);
-                        FloatVector v2 = FloatVector.fromArray(F, a, from + 2 * L);
-                        FloatVector v3 = FloatVector.fromArray(F, a, from + 3 * L);
-                        v0.intoArray(dst, d0 + to, LOWER_HALF);
-                        v0.intoArray(dst, d1 + to, UPPER_HALF);
-                        v1.intoArray(dst, d2 + to, LOWER_HALF);
-                        v1.intoArray(dst, d3 + to, UPPER_HALF);
-                        v2.intoArray(dst, d4 + to, LOWER_HALF);
-                        v2.intoArray(dst, d5 + to, UPPER_HALF);
-                        v3.intoArray(dst, d6 + to, LOWER_HALF);
-                        v3.intoArray(dst, d7 + to, UPPER_HALF);
-                        s0 = s0.add(v0);
-                        s1 = s1.add(v1);
-                        s2 = s2.add(v2);
-                        s3 = s3.add(v3);
-                    }
-                    if (rowSums != null) {
-                        s0.intoArray(lanes, 0);
-                        s1.intoArray(lanes, L);
-                        s2.intoArray(lanes, 2 * L);
-                        s3.intoArray(lanes, 3 * L);
-                        for (int r = 0; r < PACK_GROUP * MR; r++) {
-                            rowSums[off + g + r] += lanes[r];
-                        }
-                    }
-                }
-            }
-        }
-        if (L == 2 * MR) {
-            // the rest two strips at a time
-            for (; g + 2 * MR <= i1; g += 2 * MR) {
-                int d0 = (g - i0) * kc;
-                int d1 = d0 + MR * kc - MR;
-                for (int pa = 0; pa < kc; pa += SUM_BLOCK) {
-                    int pb = Math.min(kc, pa + SUM_BLOCK);
-                    FloatVector s0 = FloatVector.zero(F);
-                    for (int p = pa; p < pb; p++) {
-                        FloatVector v0 = FloatVector.fromArray(F, a, aOff + (p0 + p) * lda + g);
-                        v0.intoArray(dst, d0 + p * MR, LOWER_HALF);
-                        v0.intoArray(dst, d1 + p * MR, UPPER_HALF);
-                        s0 = s0.add(v0);
-                    }
-                    if (rowSums != null) {
-                        s0.intoArray(lanes, 0);
-                        for (int r = 0; r < 2 * MR; r++) {
-                            rowSums[off + g + r] += lanes[r];
-                        }
-                    }
-                }
-            }
-        }
-        int end = i0 + (i1 - i0 + MR - 1) / MR * MR;
-        for (; g < end; g += MR) {
-            int d = (g - i0) * kc;
-            for (int r = 0; r < MR; r++) {
-                int i = g + r;
-                for (int pa = 0; pa < kc; pa += SUM_BLOCK) {
-                    float sum = 0f;
-                    for (int p = pa; p < Math.min(kc, pa + SUM_BLOCK); p++) {
-                        float x = i < i1 ? a[aOff + (p0 + p) * lda + i] : 0f;
-                        dst[d + p * MR + r] = x;
-                        sum += x;
-                    }
-                    if (rowSums != null && i < i1) {
-                        rowSums[off + i] += sum;
-                    }
-                }
-            }
-        }
-    }
-
-    /** Strips per group in {@link #packTransposedA}: eight, 64 floats of each row (four cache lines). */
-    static final int PACK_GROUP = 8;
-
-    /** Packs columns [js·NR, js·NR + NR) of op(B), rows [p0, p0 + kc), k-major, zero-padded on the right. */
-    private static void packB(GemmSpec s, float[] b, int bOff, int p0, int kc, int js, float[] dst) {
-        packB(s, b, bOff, p0, kc, js, dst, js * kc * NR);
-    }
-
-    /** {@link #packB(GemmSpec, float[], int, int, int, int, float[])} into dst from {@code d}. */
-    private static void packB(GemmSpec s, float[] b, int bOff, int p0, int kc, int js, float[] dst, int d) {
-        int n = s.n();
-        int j0 = js * NR;
-        int nr = Math.min(NR, n - j0);
-        int ldb = s.ldb();
-        if (!s.transB()) {
-            // B is [k, n]: each k row of the strip is contiguous
-            if (nr == NR) {
-                for (int p = 0; p < kc; p++) {
-                    int src = bOff + (p0 + p) * ldb + j0;
-                    FloatVector.fromArray(F, b, src).intoArray(dst, d);
-                    FloatVector.fromArray(F, b, src + L).intoArray(dst, d + L);
-                    d += NR;
-                }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    int src = bOff + (p0 + p) * ldb + j0;
-                    for (int jj = 0; jj < NR; jj++) {
-                        dst[d + jj] = jj < nr ? b[src + jj] : 0f;
-                    }
-                    d += NR;
-                }
-            }
-        } else if (nr == NR && BlockTranspose.inRegisters()) {
-            // B is [n, k]: column j of op(B) is row j of B. A full strip is transposed in L×L register blocks (its
-            // first L rows into lanes [0, L) of each k step, the next L into [L, 2L)); a scalar transpose cost a
-            // quarter of a forward-pass GEMM, gathers still 4–5%
-            int src = bOff + j0 * ldb + p0;
-            int full = kc - kc % L;
-            float[] scratch = BlockTranspose.scratch();
-            for (int p = 0; p < full; p += L) {
-                BlockTranspose.block(b, src + p, ldb, dst, d + p * NR, NR, scratch);
-                BlockTranspose.block(b, src + L * ldb + p, ldb, dst, d + p * NR + L, NR, scratch);
-            }
-            BlockTranspose.scalar(b, src + full, ldb, NR, kc - full, dst, d + full * NR, NR);
-        } else if (nr == NR) {
-            // the same by gathers (one k step of 2L rows at a time) for other vector widths
-            int[] rows = Simd.rowOffsets(ldb);
-            int src = bOff + j0 * ldb + p0;
-            for (int p = 0; p < kc; p++) {
-                FloatVector.fromArray(F, b, src + p, rows, 0).intoArray(dst, d);
-                FloatVector.fromArray(F, b, src + p, rows, L).intoArray(dst, d + L);
-                d += NR;
-            }
-        } else {
-            // B is [n, k]: column j of op(B) is row j of B
-            for (int jj = 0; jj < NR; jj++) {
-                if (jj < nr) {
-                    int src = bOff + (j0 + jj) * ldb + p0;
-                    for (int p = 0; p < kc; p++) {
-                        dst[d + p * NR + jj] = b[src + p];
-                    }
-                } else {
-                    for (int p = 0; p < kc; p++) {
-                        dst[d + p * NR + jj] = 0f;
-                    }
-                }
             }
         }
     }
