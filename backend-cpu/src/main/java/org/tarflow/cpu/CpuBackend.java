@@ -475,13 +475,13 @@ public final class CpuBackend implements Backend {
      * 4 heads of 64), 2 threads, cold buffers, per call: forward 1.04–1.09 → 0.80–1.0 ms, backward 1.95–2.06 →
      * 1.48–1.72 ms. Otherwise a task is one pair.
      */
-    private void perPair(AttentionSpec s, AttentionPair body, float[][] rows, int[] rowOffsets, int[] rowWidths) {
+    private void perPair(AttentionSpec s, AttentionPair body, Tensor... read) {
         int heads = s.heads();
         if (s.batch() >= 2 * team.size() && team.size() > 1) {
             team.run(s.batch(), b -> {
-                for (int i = 0; i < rows.length; i++) {
-                    int len = s.tokens() * rowWidths[i];
-                    Elementwise.streamThrough(simd, rows[i], rowOffsets[i] + b * len, len);
+                for (Tensor t : read) {
+                    int len = t.size() / s.batch(); // one batch entry: [tokens, width]
+                    Elementwise.streamThrough(simd, data(t), t.offset() + b * len, len);
                 }
                 for (int h = 0; h < heads; h++) {
                     body.run(b, h);
@@ -503,14 +503,13 @@ public final class CpuBackend implements Backend {
         float[] o = data(out);
         float[] l = data(lse);
         boolean tiled = simd && AttentionTiles.supports(s);
-        int c = s.width();
         perPair(s, (b, h) -> {
             if (tiled) {
                 AttentionTiles.forward(s, b, h, q, qkv.offset(), o, out.offset(), l, lse.offset());
             } else {
                 AttentionKernels.forward(simd, s, b, h, q, qkv.offset(), o, out.offset(), l, lse.offset());
             }
-        }, new float[][] {q}, new int[] {qkv.offset()}, new int[] {3 * c});
+        }, qkv);
     }
 
     @Override
@@ -521,7 +520,6 @@ public final class CpuBackend implements Backend {
         float[] g = data(gOut);
         float[] gq = data(gQkv);
         boolean tiled = simd && AttentionTiles.supports(s);
-        int c = s.width();
         perPair(s, (b, h) -> {
             if (tiled) {
                 AttentionTiles.backward(s, b, h, q, qkv.offset(), o, out.offset(), l, lse.offset(), g,
@@ -530,9 +528,7 @@ public final class CpuBackend implements Backend {
                 AttentionKernels.backward(simd, s, b, h, q, qkv.offset(), o, out.offset(), l, lse.offset(), g,
                         gOut.offset(), gq, gQkv.offset());
             }
-        }, tiled ? new float[][] {q, g} : new float[][] {q, o, g}, // the tiles do not read the output
-                tiled ? new int[] {qkv.offset(), gOut.offset()} : new int[] {qkv.offset(), out.offset(), gOut.offset()},
-                tiled ? new int[] {3 * c, c} : new int[] {3 * c, c, c});
+        }, tiled ? new Tensor[] {qkv, gOut} : new Tensor[] {qkv, out, gOut}); // the tiles do not read the output
     }
 
     @Override
