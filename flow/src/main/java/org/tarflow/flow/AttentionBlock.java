@@ -39,43 +39,34 @@ public final class AttentionBlock implements HasParameters {
         this.headDim = cfg.headDim();
     }
 
-    /** h [B, N, C] → [B, N, C], attention logits scaled by 1/(√headDim · temperature). */
+    /**
+     * h [B, N, C] → [B, N, C], attention logits scaled by 1/(√headDim · temperature). Without a graph nothing refers
+     * to an intermediate once the next op has read it, so its buffer goes back to the pool at once and the next
+     * allocation of that size gets memory that is still cached (config A, bench fwd --profile: the first MLP product
+     * 330 → 360 GFLOP/s), and peak memory drops; h itself is the caller's.
+     */
     Tensor forward(Tensor h, double temperature) {
-        if (!GradMode.isEnabled()) {
-            return forwardReleasing(h, temperature);
-        }
-        Tensor a = qkv.forward(attnNorm.forward(h)).attention(heads, headDim, scale(temperature), true);
-        h = h.add(proj.forward(a));
-        return h.add(mlp(h));
+        boolean free = !GradMode.isEnabled();
+        Tensor n1 = attnNorm.forward(h);
+        Tensor q = spent(qkv.forward(n1), free, n1);
+        Tensor a = spent(q.attention(heads, headDim, scale(temperature), true), free, q);
+        Tensor p = spent(proj.forward(a), free, a);
+        Tensor h1 = spent(h.add(p), free, p);
+        Tensor n2 = mlpNorm.forward(h1);
+        Tensor f = spent(fc1.forward(n2), free, n2);
+        Tensor g = spent(f.gelu(), free, f);
+        Tensor m = spent(fc2.forward(g), free, g);
+        return spent(h1.add(m), free, m, h1);
     }
 
-    /**
-     * {@link #forward} without a graph: nothing refers to an intermediate once the next op has read it, so its
-     * buffer goes back to the pool at once and the next allocation of that size gets memory that is still cached
-     * (config A, bench fwd --profile: the first MLP product 330 → 360 GFLOP/s), and peak memory drops. h itself is
-     * the caller's.
-     */
-    private Tensor forwardReleasing(Tensor h, double temperature) {
-        Tensor n1 = attnNorm.forward(h);
-        Tensor q = qkv.forward(n1);
-        n1.release();
-        Tensor a = q.attention(heads, headDim, scale(temperature), true);
-        q.release();
-        Tensor p = proj.forward(a);
-        a.release();
-        Tensor h1 = h.add(p);
-        p.release();
-        Tensor n2 = mlpNorm.forward(h1);
-        Tensor f = fc1.forward(n2);
-        n2.release();
-        Tensor g = f.gelu();
-        f.release();
-        Tensor m = fc2.forward(g);
-        g.release();
-        Tensor out = h1.add(m);
-        m.release();
-        h1.release();
-        return out;
+    /** result, after giving back the buffers of the inputs it has consumed when {@code free}. */
+    private static Tensor spent(Tensor result, boolean free, Tensor... consumed) {
+        if (free) {
+            for (Tensor t : consumed) {
+                t.release();
+            }
+        }
+        return result;
     }
 
     /** The attention sub-layer's update alone (for per-layer debugging against the reference's hooks). */
