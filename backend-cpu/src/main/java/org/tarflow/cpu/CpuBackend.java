@@ -22,11 +22,18 @@ public final class CpuBackend implements Backend {
     private final boolean simd;
     private final StoragePool<FloatStorage> pool = new StoragePool<>(FloatStorage::new, s -> { }, 4);
     private final LayerNormBackward layerNormBackward = new LayerNormBackward();
+    private final PackedWeights packedWeights;
 
     public CpuBackend(int threads, boolean simd) {
+        this(threads, simd, PackedWeights.budgetFromProperty());
+    }
+
+    /** packedWeightsMiB: the budget of {@link PackedWeights} (0: no packed copies kept). */
+    CpuBackend(int threads, boolean simd, long packedWeightsMiB) {
         JitDirectives.install();
         this.team = new ThreadTeam(threads);
         this.simd = simd;
+        this.packedWeights = new PackedWeights(packedWeightsMiB);
     }
 
     /** Threads and SIMD from the system properties (see {@link CpuConfig}). */
@@ -54,12 +61,23 @@ public final class CpuBackend implements Backend {
         return simd;
     }
 
+    /**
+     * The values behind a tensor, for a kernel that may write them: every such access bumps the storage's
+     * {@link FloatStorage#version}, which is what keeps {@link PackedWeights} from serving a stale copy.
+     */
     static float[] data(Tensor t) {
+        FloatStorage s = storage(t);
+        s.version++;
+        return s.data;
+    }
+
+    /** The storage behind a tensor, without counting an access: for operands a kernel only reads (the GEMM's). */
+    private static FloatStorage storage(Tensor t) {
         Storage s = t.storage();
         if (!(s instanceof FloatStorage)) {
             throw new IllegalArgumentException("tensor " + t + " does not belong to the cpu backend");
         }
-        return ((FloatStorage) s).data;
+        return (FloatStorage) s;
     }
 
     /** Runs body over [0, n) in contiguous chunks of at least {@code grain}. */
@@ -116,17 +134,26 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void release(Storage storage) {
+        packedWeights.forget((FloatStorage) storage);
         pool.give((FloatStorage) storage);
     }
 
+    /** Also drops the packed copies of GEMM operands ({@link PackedWeights}). */
     @Override
     public void trimPool() {
         pool.trim();
+        packedWeights.clear();
     }
 
+    /** Pooled and in-use buffers, plus packed copies of GEMM operands. */
     @Override
     public long bytesHeld() {
-        return pool.bytesHeld();
+        return pool.bytesHeld() + packedWeights.bytesHeld();
+    }
+
+    /** GEMMs so far that found their right operand already packed (see {@link PackedWeights}). */
+    long packedWeightHits() {
+        return packedWeights.hits();
     }
 
     @Override
@@ -149,12 +176,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void read(Tensor src, float[] dst, int dstOffset) {
-        System.arraycopy(data(src), src.offset(), dst, dstOffset, src.size());
+        // reads never bump the version: checkpoints and previews read weights between products
+        System.arraycopy(storage(src).data, src.offset(), dst, dstOffset, src.size());
     }
 
     @Override
     public void read(Tensor src, double[] dst, int dstOffset) {
-        float[] s = data(src);
+        float[] s = storage(src).data;
         for (int i = 0; i < src.size(); i++) {
             dst[dstOffset + i] = s[src.offset() + i];
         }
@@ -388,13 +416,19 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor bias, Tensor c) {
-        float[] bs = bias == null ? null : data(bias);
+        // the operands and the bias are only read: no version bump, so that a packed B stays valid
+        float[] as = storage(a).data;
+        FloatStorage bStore = storage(b);
+        float[] bs = bias == null ? null : storage(bias).data;
         int bo = bias == null ? 0 : bias.offset();
         if (simd) {
-            Gemm.simd(team, spec, data(a), a.offset(), data(b), b.offset(), bs, bo, data(c), c.offset());
+            PackedWeights.Entry packed = Gemm.packsWholeB(team, spec)
+                    ? packedWeights.lookup(bStore, b.offset(), spec) : null;
+            Gemm.simd(team, spec, as, a.offset(), bStore.data, b.offset(), bs, bo, data(c), c.offset(), packed);
         } else {
-            Gemm.scalar(spec, data(a), a.offset(), data(b), b.offset(), bs, bo, data(c), c.offset());
+            Gemm.scalar(spec, as, a.offset(), bStore.data, b.offset(), bs, bo, data(c), c.offset());
         }
+        storage(c).version++; // and once more now that C is written, in case it was anything's operand
     }
 
     @Override

@@ -49,19 +49,37 @@ final class Gemm {
     /** C = alpha·op(A)·op(B) (+ C) (+ bias) for every batch entry: see {@link GemmSpec}. */
     static void simd(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias, int biasOff,
                      float[] c, int cOff) {
+        simd(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff, null);
+    }
+
+    /**
+     * As above, with op(B) already packed ({@code packed} ready) or to be packed into {@code packed} and kept (not
+     * ready; ready on return). Only for products where {@link #packsWholeB} holds; null packs as usual.
+     */
+    static void simd(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias, int biasOff,
+                     float[] c, int cOff, PackedWeights.Entry packed) {
         if (s.m() == 0 || s.n() == 0) {
+            return;
+        }
+        if (packed != null) {
+            if (!packsWholeB(team, s) || packed.packed.length < PackedWeights.packedSize(s)) {
+                throw new IllegalArgumentException("no packed operand for " + s);
+            }
+            single(2L * s.m() * s.n() * s.k() < PARALLEL_FLOPS ? null : team, s, a, aOff, b, bOff, bias, biasOff, c,
+                    cOff, packed);
+            packed.ready = true;
             return;
         }
         long perMatrix = 2L * s.m() * s.n() * s.k();
         if (s.batch() > 1 && perMatrix < PARALLEL_FLOPS * 8) {
             // many small products: one per task
             team.run(s.batch(), p -> single(null, s, a, aOff + p * s.strideA(), b, bOff + p * s.strideB(), bias,
-                    biasOff, c, cOff + p * s.strideC()));
+                    biasOff, c, cOff + p * s.strideC(), null));
             return;
         }
         for (int p = 0; p < s.batch(); p++) {
             single(perMatrix < PARALLEL_FLOPS ? null : team, s, a, aOff + p * s.strideA(), b, bOff + p * s.strideB(),
-                    bias, biasOff, c, cOff + p * s.strideC());
+                    bias, biasOff, c, cOff + p * s.strideC(), null);
         }
     }
 
@@ -73,11 +91,28 @@ final class Gemm {
         return h[0];
     }
 
-    /** One product; team null means the calling thread does all of it. */
+    /**
+     * Whether this product packs all of op(B) in the layout {@link PackedWeights} keeps: one product of A·Bᵀ (a
+     * linear layer's forward pass) that takes {@link #ownedColumns} or {@link #range}, which lay out every k slice
+     * of op(B) as the NR-wide strips of that slice, slice after slice.
+     */
+    static boolean packsWholeB(ThreadTeam team, GemmSpec s) {
+        if (s.batch() != 1 || !s.transB() || s.transA() || s.m() == 0 || s.n() == 0 || s.k() == 0) {
+            return false;
+        }
+        ThreadTeam t = 2L * s.m() * s.n() * s.k() < PARALLEL_FLOPS ? null : team;
+        return !takesSwapped(s) && !takesSplitK(t, s);
+    }
+
+    private static boolean takesSwapped(GemmSpec s) {
+        return s.transB() && !s.transA() && s.m() <= SMALL_M && s.k() > 0
+                && (long) s.n() * s.k() >= 32L * s.m() * s.m();
+    }
+
+    /** One product; team null means the calling thread does all of it. packed: see {@link #simd}. */
     private static void single(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff, float[] bias,
-                               int biasOff, float[] c, int cOff) {
-        if (s.transB() && !s.transA() && s.m() <= SMALL_M && s.k() > 0
-                && (long) s.n() * s.k() >= 32L * s.m() * s.m()) {
+                               int biasOff, float[] c, int cOff, PackedWeights.Entry packed) {
+        if (takesSwapped(s)) {
             swapped(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff);
         } else if (takesSplitK(team, s)) {
             splitK(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff, null);
@@ -86,9 +121,9 @@ final class Gemm {
             // a weight gradient through the plain entry point: the same paths as weightGradient's
             ownedTransposedA(team, s, a, aOff, b, bOff, c, cOff, null);
         } else if (ownsColumns(team, s)) {
-            ownedColumns(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff);
+            ownedColumns(team, s, a, aOff, b, bOff, bias, biasOff, c, cOff, packed);
         } else {
-            range(team, s, 0, s.k(), a, aOff, b, bOff, bias, biasOff, c, cOff, null, 0);
+            range(team, s, 0, s.k(), a, aOff, b, bOff, bias, biasOff, c, cOff, null, 0, packed);
         }
     }
 
@@ -120,7 +155,7 @@ final class Gemm {
         } else if (ownsTransposedA(t, s)) {
             ownedTransposedA(t, s, a, aOff, b, bOff, c, cOff, rowSums);
         } else {
-            range(t, s, 0, s.k(), a, aOff, b, bOff, null, 0, c, cOff, rowSums, 0);
+            range(t, s, 0, s.k(), a, aOff, b, bOff, null, 0, c, cOff, rowSums, 0, null);
         }
     }
 
@@ -294,7 +329,7 @@ final class Gemm {
             int from = (int) ((long) s.k() * t / parts) / 64 * 64;
             int to = t == parts - 1 ? s.k() : (int) ((long) s.k() * (t + 1) / parts) / 64 * 64;
             if (from < to) {
-                range(null, plain, from, to, a, aOff, b, bOff, null, 0, partial, t * mn, partSums, t * m);
+                range(null, plain, from, to, a, aOff, b, bOff, null, 0, partial, t * mn, partSums, t * m, null);
             } else {
                 java.util.Arrays.fill(partial, t * mn, (t + 1) * mn, 0f);
             }
@@ -324,11 +359,12 @@ final class Gemm {
 
     /**
      * The product restricted to k in [kFrom, kTo): C = alpha·op(A)·op(B) over that range (+ C) (+ bias); with
-     * rowSums (transposed A only), also rowSums[rowSumsOff + i] += Σ_p op(A)[i][p] over that range.
+     * rowSums (transposed A only), also rowSums[rowSumsOff + i] += Σ_p op(A)[i][p] over that range. With
+     * {@code packed} (all of k only), op(B) is read from it, or packed into it first where it is not ready.
      */
     private static void range(ThreadTeam team, GemmSpec s, int kFrom, int kTo, float[] a, int aOff, float[] b,
                               int bOff, float[] bias, int biasOff, float[] c, int cOff, double[] rowSums,
-                              int rowSumsOff) {
+                              int rowSumsOff, PackedWeights.Entry packed) {
         final int m = s.m();
         final int n = s.n();
         final int k = s.k();
@@ -338,7 +374,9 @@ final class Gemm {
             fillEdge(s, bias, biasOff, c, cOff);
             return;
         }
-        final float[] packB = grow(PACK_B, Math.min(KC, k) * strips * NR);
+        // the slice's strips at sliceBase + js·kc·NR: a reused buffer per slice, or each slice's place in packed
+        final float[] packB = packed != null ? packed.packed : grow(PACK_B, Math.min(KC, k) * strips * NR);
+        final boolean packing = packed == null || !packed.ready;
         // op(A) = Aᵀ (weight gradients) is packed: read in place, its k steps are lda apart and the tile's A index
         // would need a variable stride, which keeps C2 from hoisting the bounds checks out of the k loop (1 thread,
         // 1024×256×2048: 105–116 GFLOP/s against 180 for row-major A). Each task packs its own MC-row block into
@@ -365,14 +403,17 @@ final class Gemm {
             final int kc = Math.min(KC, kTo - pc);
             final int p0 = pc;
             final boolean first = pc == kFrom;
+            final int sliceBase = packed != null ? pc * strips * NR : 0;
             final int bTasks = Math.min(strips, threads * 4);
             final int bPer = (strips + bTasks - 1) / bTasks;
             ThreadTeam.Body pack = t -> {
                 for (int js = t * bPer; js < Math.min(strips, (t + 1) * bPer); js++) {
-                    GemmPacking.packB(s, b, bOff, p0, kc, js, packB);
+                    GemmPacking.packB(s, b, bOff, p0, kc, js, packB, sliceBase + js * kc * NR);
                 }
             };
-            if (team == null) {
+            if (!packing) {
+                // op(B) as packed by an earlier call
+            } else if (team == null) {
                 for (int t = 0; t < bTasks; t++) {
                     pack.run(t);
                 }
@@ -403,7 +444,7 @@ final class Gemm {
                         int mr = Math.min(MR, m - r0);
                         boolean add = !first || s.accumulate();
                         int ci = cOff + r0 * n + j0;
-                        int bi = js * kc * NR;
+                        int bi = sliceBase + js * kc * NR;
                         if (mr == MR && nr == NR && alpha == 1f) {
                             float[] init = first && bias != null ? bias : zeros;
                             int io = first && bias != null ? biasOff + j0 : 0;
@@ -450,7 +491,7 @@ final class Gemm {
      * thread) lost 11%.
      */
     private static void ownedColumns(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff,
-                                     float[] bias, int biasOff, float[] c, int cOff) {
+                                     float[] bias, int biasOff, float[] c, int cOff, PackedWeights.Entry packed) {
         final int m = s.m();
         final int n = s.n();
         final int k = s.k();
@@ -462,15 +503,20 @@ final class Gemm {
         team.run(parts, t -> {
             int s0 = (int) ((long) strips * t / parts);
             int s1 = (int) ((long) strips * (t + 1) / parts);
-            float[] packB = grow(PACK_B_OWN, Math.min(KC, k) * (s1 - s0) * NR);
+            // this thread's strips js of a slice at sliceBase + js·kc·NR: its own buffer from strip s0, or their
+            // place in packed (each thread packs the strips it will read, as without a cache)
+            float[] packB = packed != null ? packed.packed : grow(PACK_B_OWN, Math.min(KC, k) * (s1 - s0) * NR);
             float[] tile = grow(TILE, MR * NR);
             float[] zeros = grow(ZEROS, NR);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0;
                 boolean add = !first || s.accumulate();
-                for (int js = s0; js < s1; js++) {
-                    GemmPacking.packB(s, b, bOff, pc, kc, js, packB, (js - s0) * kc * NR);
+                int sliceBase = packed != null ? pc * strips * NR : -s0 * kc * NR;
+                if (packed == null || !packed.ready) {
+                    for (int js = s0; js < s1; js++) {
+                        GemmPacking.packB(s, b, bOff, pc, kc, js, packB, sliceBase + js * kc * NR);
+                    }
                 }
                 for (int cs = s0; cs < s1; cs += stripsPerChunk) {
                     int ce = Math.min(s1, cs + stripsPerChunk);
@@ -479,7 +525,7 @@ final class Gemm {
                         for (int js = cs; js < ce; js++) {
                             int j0 = js * NR;
                             int nr = Math.min(NR, n - j0);
-                            int bi = (js - s0) * kc * NR;
+                            int bi = sliceBase + js * kc * NR;
                             for (int r0 = i0; r0 < i0 + mc; r0 += MR) {
                                 int mr = Math.min(MR, m - r0);
                                 int ci = cOff + r0 * n + j0;
