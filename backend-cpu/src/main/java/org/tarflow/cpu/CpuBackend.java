@@ -25,7 +25,7 @@ public final class CpuBackend implements Backend {
     private final PackedWeights packedWeights;
 
     public CpuBackend(int threads, boolean simd) {
-        this(threads, simd, PackedWeights.budgetFromProperty());
+        this(threads, simd, CpuConfig.packedWeightsMiB());
     }
 
     /** packedWeightsMiB: the budget of {@link PackedWeights} (0: no packed copies kept). */

@@ -65,8 +65,7 @@ final class Gemm {
             if (!packsWholeB(team, s) || packed.packed.length < PackedWeights.packedSize(s)) {
                 throw new IllegalArgumentException("no packed operand for " + s);
             }
-            single(2L * s.m() * s.n() * s.k() < PARALLEL_FLOPS ? null : team, s, a, aOff, b, bOff, bias, biasOff, c,
-                    cOff, packed);
+            single(teamFor(team, s), s, a, aOff, b, bOff, bias, biasOff, c, cOff, packed);
             packed.ready = true;
             return;
         }
@@ -91,6 +90,11 @@ final class Gemm {
         return h[0];
     }
 
+    /** The team for one product of this spec: none (the calling thread) under {@link #PARALLEL_FLOPS}. */
+    private static ThreadTeam teamFor(ThreadTeam team, GemmSpec s) {
+        return 2L * s.m() * s.n() * s.k() < PARALLEL_FLOPS ? null : team;
+    }
+
     /**
      * Whether this product packs all of op(B) in the layout {@link PackedWeights} keeps: one product of A·Bᵀ (a
      * linear layer's forward pass) that takes {@link #ownedColumns} or {@link #range}, which lay out every k slice
@@ -100,8 +104,7 @@ final class Gemm {
         if (s.batch() != 1 || !s.transB() || s.transA() || s.m() == 0 || s.n() == 0 || s.k() == 0) {
             return false;
         }
-        ThreadTeam t = 2L * s.m() * s.n() * s.k() < PARALLEL_FLOPS ? null : team;
-        return !takesSwapped(s) && !takesSplitK(t, s);
+        return !takesSwapped(s) && !takesSplitK(teamFor(team, s), s);
     }
 
     private static boolean takesSwapped(GemmSpec s) {
@@ -149,7 +152,7 @@ final class Gemm {
             }
             return;
         }
-        ThreadTeam t = 2L * s.m() * s.n() * s.k() < PARALLEL_FLOPS ? null : team;
+        ThreadTeam t = teamFor(team, s);
         if (takesSplitK(t, s)) {
             splitK(t, s, a, aOff, b, bOff, null, 0, c, cOff, rowSums);
         } else if (ownsTransposedA(t, s)) {
@@ -411,15 +414,13 @@ final class Gemm {
                     GemmPacking.packB(s, b, bOff, p0, kc, js, packB, sliceBase + js * kc * NR);
                 }
             };
-            if (!packing) {
-                // op(B) as packed by an earlier call
-            } else if (team == null) {
+            if (packing && team == null) {
                 for (int t = 0; t < bTasks; t++) {
                     pack.run(t);
                 }
-            } else {
+            } else if (packing) {
                 team.run(bTasks, pack);
-            }
+            } // else op(B) as packed by an earlier call
             ThreadTeam.Body block = task -> {
                 int ib = task / nChunks;
                 int chunk = task % nChunks;

@@ -16,14 +16,11 @@ import org.tarflow.tensor.GemmSpec;
  *
  * <p>An operand is packed into the cache on its second sighting at an unchanged version, so that weights which
  * change every step (training) and activations pass through with one map lookup and no copy. Copies are kept
- * first come, first served up to a budget ({@value #BUDGET_PROPERTY}, MiB, default {@value #DEFAULT_BUDGET_MIB}; 0
- * turns the cache off; config A's weights take 26 MB), and dropped when their storage goes back to the pool or is
- * collected, and on {@link CpuBackend#trimPool}.
+ * first come, first served up to a budget ({@link CpuConfig#PACKED_WEIGHTS_MIB}, MiB, default
+ * {@value CpuConfig#DEFAULT_PACKED_WEIGHTS_MIB}; 0 turns the cache off; config A's weights take 26 MB), and dropped
+ * when their storage goes back to the pool or is collected, and on {@link CpuBackend#trimPool}.
  */
 final class PackedWeights {
-    static final String BUDGET_PROPERTY = "tarflow.cpu.packedWeightsMiB";
-    static final int DEFAULT_BUDGET_MIB = 256;
-
     /** The packed copy of op(B) [k, n] read at {@code offset} with row stride ldb, as of {@code version}. */
     static final class Entry {
         // no reference to the storage: the map holds storages weakly, and a value that pointed back would pin them
@@ -59,23 +56,6 @@ final class PackedWeights {
 
     PackedWeights(long budgetMiB) {
         this.budgetFloats = budgetMiB * (1L << 20) / Float.BYTES;
-    }
-
-    static long budgetFromProperty() {
-        String v = System.getProperty(BUDGET_PROPERTY);
-        if (v == null || v.isBlank()) {
-            return DEFAULT_BUDGET_MIB;
-        }
-        try {
-            long mib = Long.parseLong(v.trim());
-            if (mib < 0) {
-                throw new NumberFormatException();
-            }
-            return mib;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-D" + BUDGET_PROPERTY + " must be a whole number of MiB (0 turns the "
-                    + "cache off), got '" + v + "'");
-        }
     }
 
     /** Floats of packed op(B) for a spec: every k slice's NR-wide strips, n rounded up to whole strips. */

@@ -230,17 +230,17 @@ class PackedWeightsTest {
 
     @Test
     void aBadBudgetPropertyIsRejectedWithItsName() {
-        String old = System.getProperty(PackedWeights.BUDGET_PROPERTY);
+        String old = System.getProperty(CpuConfig.PACKED_WEIGHTS_MIB);
         try {
-            System.setProperty(PackedWeights.BUDGET_PROPERTY, "lots");
+            System.setProperty(CpuConfig.PACKED_WEIGHTS_MIB, "lots");
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    PackedWeights::budgetFromProperty);
-            assertTrue(e.getMessage().contains(PackedWeights.BUDGET_PROPERTY), e.getMessage());
+                    CpuConfig::packedWeightsMiB);
+            assertTrue(e.getMessage().contains(CpuConfig.PACKED_WEIGHTS_MIB), e.getMessage());
         } finally {
             if (old == null) {
-                System.clearProperty(PackedWeights.BUDGET_PROPERTY);
+                System.clearProperty(CpuConfig.PACKED_WEIGHTS_MIB);
             } else {
-                System.setProperty(PackedWeights.BUDGET_PROPERTY, old);
+                System.setProperty(CpuConfig.PACKED_WEIGHTS_MIB, old);
             }
         }
     }
