@@ -482,14 +482,24 @@ final class Gemm {
     static final boolean OWNED = !"false".equalsIgnoreCase(System.getProperty("tarflow.cpu.gemmOwnedColumns"));
 
     /**
+     * Whether a thread of the owned paths ({@link #ownedColumns}, {@link #ownedRowsTransposedA}) takes the units
+     * the other threads have left once its own are done; {@code -Dtarflow.cpu.gemmTakeUnits=false} keeps the static
+     * split, for comparison. Results are the same either way: each element of C is summed by one unit, in one order.
+     */
+    static final boolean TAKE_UNITS = !"false".equalsIgnoreCase(System.getProperty("tarflow.cpu.gemmTakeUnits"));
+
+    /**
      * C = alpha·A·op(B) (+ C) (+ bias) with each thread owning a fixed range of C's columns: it packs those columns
      * of op(B) itself, slice by slice, and computes them for every row, in chunks of NC columns. Handed out
      * dynamically, a task read the B strips that the other thread had packed from the other core's cache, at half
-     * the speed of its own on these machines (40 against 85 GB/s). The price is a static split (a slowed thread is
-     * not helped), so only for n of 8 strips per thread or more. 2 threads, cold buffers, interleaved against the
-     * dynamic path: 2016×1024×256 tB 310 → 345 GFLOP/s, 2016×1024×256 (config A's MLP input gradient) 319 → 351,
-     * 12544×512×128 tB 350 → 367, 4096×4096×256 tB 314 → 373; n = 768 unchanged, and n = 128 (4 strips a
-     * thread) lost 11%.
+     * the speed of its own on these machines (40 against 85 GB/s). Only for n of 8 strips per thread or more.
+     * 2 threads, cold buffers, interleaved against the dynamic path: 2016×1024×256 tB 310 → 345 GFLOP/s,
+     * 2016×1024×256 (config A's MLP input gradient) 319 → 351, 12544×512×128 tB 350 → 367, 4096×4096×256 tB
+     * 314 → 373; n = 768 unchanged, and n = 128 (4 strips a thread) lost 11%.
+     *
+     * <p>A thread that is done with its own columns takes the (NC columns, MC rows) units of the others that are
+     * left, reading their packed strips ({@link OwnedUnits}): with a static split the threads sat idle for 6–11% of
+     * these products' span, one waiting for the other (which started late or ran on a slowed core).
      */
     private static void ownedColumns(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b, int bOff,
                                      float[] bias, int biasOff, float[] c, int cOff, PackedWeights.Entry packed) {
@@ -501,58 +511,79 @@ final class Gemm {
         final int lda = s.lda();
         final int parts = team.size();
         final int stripsPerChunk = NC / NR;
-        team.run(parts, t -> {
-            int s0 = (int) ((long) strips * t / parts);
-            int s1 = (int) ((long) strips * (t + 1) / parts);
-            // this thread's strips js of a slice at sliceBase + js·kc·NR: its own buffer from strip s0, or their
-            // place in packed (each thread packs the strips it will read, as without a cache)
-            float[] packB = packed != null ? packed.packed : grow(PACK_B_OWN, Math.min(KC, k) * (s1 - s0) * NR);
-            float[] tile = grow(TILE, MR * NR);
-            float[] zeros = grow(ZEROS, NR);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                boolean first = pc == 0;
-                boolean add = !first || s.accumulate();
-                int sliceBase = packed != null ? pc * strips * NR : -s0 * kc * NR;
-                if (packed == null || !packed.ready) {
-                    for (int js = s0; js < s1; js++) {
-                        GemmPacking.packB(s, b, bOff, pc, kc, js, packB, sliceBase + js * kc * NR);
-                    }
-                }
-                for (int cs = s0; cs < s1; cs += stripsPerChunk) {
-                    int ce = Math.min(s1, cs + stripsPerChunk);
-                    for (int i0 = 0; i0 < m; i0 += MC) {
-                        int mc = Math.min(MC, m - i0);
-                        for (int js = cs; js < ce; js++) {
-                            int j0 = js * NR;
-                            int nr = Math.min(NR, n - j0);
-                            int bi = sliceBase + js * kc * NR;
-                            for (int r0 = i0; r0 < i0 + mc; r0 += MR) {
-                                int mr = Math.min(MR, m - r0);
-                                int ci = cOff + r0 * n + j0;
-                                if (mr == MR && nr == NR && alpha == 1f) {
-                                    float[] init = first && bias != null ? bias : zeros;
-                                    int io = first && bias != null ? biasOff + j0 : 0;
-                                    GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + pc, lda, mr, packB, bi, init, io, c,
-                                            ci, n, add);
-                                } else {
-                                    GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + pc, lda, mr, packB, bi, zeros, 0,
-                                            tile, 0, NR, false);
-                                    GemmTiles.merge(tile, c, ci, n, mr, nr, alpha, add, first ? bias : null,
-                                            biasOff + j0);
-                                }
-                            }
+        final int mBlocks = (m + MC - 1) / MC;
+        // owner t's strips [firstStrip[t], firstStrip[t + 1]); its units: (chunk of NC columns, MC-row block) pairs,
+        // chunk-major
+        final int[] firstStrip = new int[parts + 1];
+        final int[] units = new int[parts];
+        for (int t = 0; t <= parts; t++) {
+            firstStrip[t] = (int) ((long) strips * t / parts);
+        }
+        for (int t = 0; t < parts; t++) {
+            units[t] = (firstStrip[t + 1] - firstStrip[t] + stripsPerChunk - 1) / stripsPerChunk * mBlocks;
+        }
+        final boolean packing = packed == null || !packed.ready;
+        for (int pc = 0; pc < k; pc += KC) {
+            final int kc = Math.min(KC, k - pc);
+            final int p0 = pc;
+            final boolean first = pc == 0;
+            final boolean add = !first || s.accumulate();
+            // each owner's strips js of this slice at bases[t] + js·kc·NR: in its thread's own buffer, or at their
+            // place in packed (each owner packs the strips it owns, as without a cache)
+            final float[][] packs = new float[parts][];
+            final int[] bases = new int[parts];
+            final OwnedUnits work = new OwnedUnits(units, true, TAKE_UNITS);
+            OwnedUnits.Body unit = (v, u) -> {
+                int cs = firstStrip[v] + u / mBlocks * stripsPerChunk;
+                int ce = Math.min(firstStrip[v + 1], cs + stripsPerChunk);
+                int i0 = u % mBlocks * MC;
+                int mc = Math.min(MC, m - i0);
+                float[] packB = packs[v];
+                float[] tile = grow(TILE, MR * NR);
+                float[] zeros = grow(ZEROS, NR);
+                for (int js = cs; js < ce; js++) {
+                    int j0 = js * NR;
+                    int nr = Math.min(NR, n - j0);
+                    int bi = bases[v] + js * kc * NR;
+                    for (int r0 = i0; r0 < i0 + mc; r0 += MR) {
+                        int mr = Math.min(MR, m - r0);
+                        int ci = cOff + r0 * n + j0;
+                        if (mr == MR && nr == NR && alpha == 1f) {
+                            float[] init = first && bias != null ? bias : zeros;
+                            int io = first && bias != null ? biasOff + j0 : 0;
+                            GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, init, io, c, ci, n,
+                                    add);
+                        } else {
+                            GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, zeros, 0, tile, 0,
+                                    NR, false);
+                            GemmTiles.merge(tile, c, ci, n, mr, nr, alpha, add, first ? bias : null, biasOff + j0);
                         }
                     }
                 }
-            }
-        });
+            };
+            // one team run per k slice: a taken unit of a later slice must find the earlier slice's sums in C
+            team.run(parts, t -> {
+                int s0 = firstStrip[t];
+                int s1 = firstStrip[t + 1];
+                work.prepare(t, () -> {
+                    packs[t] = packed != null ? packed.packed : grow(PACK_B_OWN, Math.min(KC, k) * (s1 - s0) * NR);
+                    bases[t] = packed != null ? p0 * strips * NR : -s0 * kc * NR;
+                    if (packing) {
+                        for (int js = s0; js < s1; js++) {
+                            GemmPacking.packB(s, b, bOff, p0, kc, js, packs[t], bases[t] + js * kc * NR);
+                        }
+                    }
+                });
+                work.drain(t, unit);
+            });
+        }
     }
 
     /**
-     * {@link #weightGradient}'s product with each thread owning a fixed range of MC-row blocks: it packs all of op(B)
+     * {@link #weightGradient}'s product with each thread owning a range of MC-row blocks: it packs all of op(B)
      * per slice itself (a plain copy of rows, cheap next to the product) and each of its blocks of Aᵀ, so that no
      * tile reads what the other core packed (see {@link #ownedColumns}). Taken where there are two blocks a thread.
+     * A thread done with its own blocks takes those the others have left, from its own packed B.
      * 2 threads, cold buffers, interleaved against dynamic tasks over a shared packed B: config A's weight
      * gradients 1024×256×2016 349/351 → 363/371 GFLOP/s, 768×256×2016 340 → 369, 256×1024×2016 299 → 313.
      */
@@ -565,23 +596,37 @@ final class Gemm {
         final int lda = s.lda();
         final int parts = team.size();
         final int mBlocks = (m + MC - 1) / MC;
-        team.run(parts, t -> {
-            int b0 = (int) ((long) mBlocks * t / parts);
-            int b1 = (int) ((long) mBlocks * (t + 1) / parts);
-            float[] packB = grow(PACK_B_OWN, Math.min(KC, k) * strips * NR);
-            float[] packedA = grow(PACK_A, MC * Math.min(KC, k));
-            float[] tile = grow(TILE, MR * NR);
-            float[] zeros = grow(ZEROS, NR);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                boolean add = pc > 0;
-                for (int js = 0; js < strips; js++) {
-                    GemmPacking.packB(s, b, bOff, pc, kc, js, packB);
+        // owner t's row blocks [firstBlock[t], firstBlock[t + 1])
+        final int[] firstBlock = new int[parts + 1];
+        final int[] units = new int[parts];
+        for (int t = 0; t <= parts; t++) {
+            firstBlock[t] = (int) ((long) mBlocks * t / parts);
+        }
+        for (int t = 0; t < parts; t++) {
+            units[t] = firstBlock[t + 1] - firstBlock[t];
+        }
+        for (int pc = 0; pc < k; pc += KC) {
+            final int kc = Math.min(KC, k - pc);
+            final int p0 = pc;
+            final boolean add = pc > 0;
+            // a taken block is computed from the taker's own packed B: nothing to wait for
+            final OwnedUnits work = new OwnedUnits(units, false, TAKE_UNITS);
+            // one team run per k slice: a block taken in a later slice must find the earlier slice's sums in C
+            team.run(parts, t -> {
+                if (!work.anyLeft()) {
+                    return; // a thread that came late finds every block taken: no need to pack B
                 }
-                for (int ib = b0; ib < b1; ib++) {
-                    int i0 = ib * MC;
+                float[] packB = grow(PACK_B_OWN, Math.min(KC, k) * strips * NR);
+                for (int js = 0; js < strips; js++) {
+                    GemmPacking.packB(s, b, bOff, p0, kc, js, packB);
+                }
+                work.drain(t, (v, u) -> {
+                    float[] packedA = grow(PACK_A, MC * Math.min(KC, k));
+                    float[] tile = grow(TILE, MR * NR);
+                    float[] zeros = grow(ZEROS, NR);
+                    int i0 = (firstBlock[v] + u) * MC;
                     int mc = Math.min(MC, m - i0);
-                    GemmPacking.packTransposedA(a, aOff, lda, i0, i0 + mc, pc, kc, packedA, rowSums, 0);
+                    GemmPacking.packTransposedA(a, aOff, lda, i0, i0 + mc, p0, kc, packedA, rowSums, 0);
                     for (int js = 0; js < strips; js++) {
                         int j0 = js * NR;
                         int nr = Math.min(NR, n - j0);
@@ -598,9 +643,9 @@ final class Gemm {
                             }
                         }
                     }
-                }
-            }
-        });
+                });
+            });
+        }
     }
 
     /**

@@ -109,6 +109,48 @@ class GemmTwinTest {
         }
     }
 
+    /**
+     * The owned paths hand units left by one thread to another; each element of C is still summed by one unit in one
+     * order, so repeated products give the same bits whoever ran what (and, with three threads, owners of unequal
+     * shares), and they match the scalar twin.
+     */
+    @Test
+    void ownedPathsGiveTheSameBitsWhicheverThreadRunsAUnit() {
+        Random rng = new Random(5);
+        // {m, n, k, transA}: owned columns over one and two KC slices (the second: two threads only); owned row
+        // blocks of Aᵀ over two slices; n ≥ 2m, computed as Cᵀ from owned row blocks and transposed back
+        int[][] sizes = {{700, 768, 256, 0}, {130, 600, 1100, 0}, {600, 96, 1100, 1}, {90, 700, 700, 1}};
+        for (int threads = 2; threads <= 3; threads++) {
+            ThreadTeam team = new ThreadTeam(threads);
+            for (int[] sz : sizes) {
+                int m = sz[0];
+                int n = sz[1];
+                int k = sz[2];
+                boolean ta = sz[3] == 1;
+                GemmSpec spec = GemmSpec.of(m, n, k, ta, !ta);
+                float[] a = random(rng, m * k);
+                float[] b = random(rng, k * n);
+                float[] expect = new float[m * n];
+                Gemm.scalar(spec, a, 0, b, 0, null, 0, expect, 0);
+                float[] first = null;
+                for (int rep = 0; rep < 12; rep++) {
+                    float[] got = new float[m * n];
+                    Gemm.simd(team, spec, a, 0, b, 0, null, 0, got, 0);
+                    String what = m + "x" + n + "x" + k + (ta ? " tA" : " tB") + " threads " + threads;
+                    if (first == null) {
+                        first = got;
+                        double tol = 1e-6 * Math.sqrt(k) * 8; // as in the twin test above
+                        for (int i = 0; i < got.length; i++) {
+                            assertTrue(Math.abs(got[i] - expect[i]) <= tol, what + ": " + got[i] + " vs " + expect[i]);
+                        }
+                    } else {
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(first, got, what + ", repetition " + rep);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void weightGradientRefusesWhatItDoesNotCompute() {
         float[] x = new float[4];
