@@ -114,7 +114,12 @@ final class AttentionTiles {
             // causal: key j only meets queries i ≥ j
             int iStart = sp.causal() ? j0 / TILE_COLS * TILE_COLS : 0;
             for (int i0 = iStart; i0 < tp; i0 += TILE_COLS) {
-                rowsTimesTransposed(qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0, scale, st, j0 * tp, tp);
+                if (i0 == iStart && halfTile(sp, j0)) {
+                    rowsTimesTransposedHalf(qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0 + 2 * L, scale, st,
+                            j0 * tp, tp);
+                } else {
+                    rowsTimesTransposed(qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0, scale, st, j0 * tp, tp);
+                }
             }
         }
         softmaxColumns(st, t, tp, sp.causal(), lse, lo + (b * sp.heads() + h) * t, sc[4]);
@@ -211,8 +216,15 @@ final class AttentionTiles {
             int rows = Math.min(4, t - j0);
             int iStart = sp.causal() ? j0 / TILE_COLS * TILE_COLS : 0;
             for (int i0 = iStart; i0 < tp; i0 += TILE_COLS) {
-                rowsTimesTransposed(qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0, scale, pt, j0 * tp, tp);
-                rowsTimesTransposed(qkv, base + 2 * c + j0 * c3, c3, rows, dot, tp, d, i0, 1f, dpt, j0 * tp, tp);
+                if (i0 == iStart && halfTile(sp, j0)) {
+                    rowsTimesTransposedHalf(qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0 + 2 * L, scale, pt,
+                            j0 * tp, tp);
+                    rowsTimesTransposedHalf(qkv, base + 2 * c + j0 * c3, c3, rows, dot, tp, d, i0 + 2 * L, 1f, dpt,
+                            j0 * tp, tp);
+                } else {
+                    rowsTimesTransposed(qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0, scale, pt, j0 * tp, tp);
+                    rowsTimesTransposed(qkv, base + 2 * c + j0 * c3, c3, rows, dot, tp, d, i0, 1f, dpt, j0 * tp, tp);
+                }
             }
         }
         // padding queries get lse = +∞: their probabilities come out exactly 0
@@ -266,6 +278,69 @@ final class AttentionTiles {
                 FloatVector p = FloatVector.fromArray(F, pt, o);
                 p.mul(FloatVector.fromArray(F, dpt, o).sub(dv)).intoArray(dpt, o);
             }
+        }
+    }
+
+    /**
+     * Whether key rows j0.. of the diagonal tile need only its last two query vectors: with causal attention they
+     * meet queries i ≥ j0 alone, so the score tiles skip the vectors wholly before j0 (a quarter of the score
+     * products for 64 tokens; the softmax and the products that follow read no further than that). Config A's
+     * attention (32×4 heads, 63 tokens, d = 64), 2 threads, alternated in one JVM: forward 0.686 → 0.634 ms,
+     * backward 1.276 → 1.195 ms.
+     */
+    private static boolean halfTile(AttentionSpec sp, int j0) {
+        return sp.causal() && j0 % TILE_COLS >= 2 * L;
+    }
+
+    /** {@link #rowsTimesTransposed} for the two vectors of columns from j0 (8 accumulators). */
+    static void rowsTimesTransposedHalf(float[] x, int xBase, int xStride, int rows, float[] yt, int tp, int d, int j0,
+                                        float alpha, float[] s, int sBase, int sStride) {
+        int x0 = xBase;
+        int x1 = xBase + Math.min(1, rows - 1) * xStride;
+        int x2 = xBase + Math.min(2, rows - 1) * xStride;
+        int x3 = xBase + Math.min(3, rows - 1) * xStride;
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F);
+        FloatVector a11 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F);
+        FloatVector a21 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F);
+        FloatVector a31 = FloatVector.zero(F);
+        for (int e = 0; e < d; e++) {
+            int y = e * tp + j0;
+            FloatVector y0 = FloatVector.fromArray(F, yt, y);
+            FloatVector y1 = FloatVector.fromArray(F, yt, y + L);
+            FloatVector v = FloatVector.broadcast(F, x[x0 + e]);
+            a00 = v.fma(y0, a00);
+            a01 = v.fma(y1, a01);
+            v = FloatVector.broadcast(F, x[x1 + e]);
+            a10 = v.fma(y0, a10);
+            a11 = v.fma(y1, a11);
+            v = FloatVector.broadcast(F, x[x2 + e]);
+            a20 = v.fma(y0, a20);
+            a21 = v.fma(y1, a21);
+            v = FloatVector.broadcast(F, x[x3 + e]);
+            a30 = v.fma(y0, a30);
+            a31 = v.fma(y1, a31);
+        }
+        int o = sBase + j0;
+        a00.mul(alpha).intoArray(s, o);
+        a01.mul(alpha).intoArray(s, o + L);
+        if (rows > 1) {
+            o += sStride;
+            a10.mul(alpha).intoArray(s, o);
+            a11.mul(alpha).intoArray(s, o + L);
+        }
+        if (rows > 2) {
+            o += sStride;
+            a20.mul(alpha).intoArray(s, o);
+            a21.mul(alpha).intoArray(s, o + L);
+        }
+        if (rows > 3) {
+            o += sStride;
+            a30.mul(alpha).intoArray(s, o);
+            a31.mul(alpha).intoArray(s, o + L);
         }
     }
 
