@@ -18,8 +18,8 @@ import org.tarflow.tensor.MemoryScope;
 import org.tarflow.tensor.Tensor;
 
 /**
- * A training-shaped step (forward and backward of one pre-norm Transformer layer, width 128, 49 tokens, batch 64)
- * must allocate no new large arrays once the first iteration has filled the buffer pool. Checked two ways:
+ * A training-shaped step (gradients zeroed, forward and backward of one pre-norm Transformer layer, width 128,
+ * 49 tokens, batch 64) must allocate no new large arrays once the first iteration has filled the buffer pool. Checked two ways:
  * <ul>
  *   <li>the backend's count of fresh tensor buffers stays flat from the second step on;</li>
  *   <li>Flight Recorder's allocation events (every allocation that starts a new thread-local buffer or bypasses it,
@@ -92,6 +92,9 @@ class TrainingStepAllocationTest {
     }
 
     private static void step(CpuBackend be, Tensor[] p, float[] input) {
+        for (Tensor t : p) {
+            t.zeroGrad(); // as the trainer does: the linear layers then write their weight gradients in place
+        }
         try (MemoryScope ignored = MemoryScope.open()) {
             Tensor x = Tensor.of(be, input, B, T, C).requiresGrad(true);
             Tensor h = x.add(Tensor.linear(Tensor.linear(x.layerNorm(p[0], p[1], 1e-5), p[2], p[3])

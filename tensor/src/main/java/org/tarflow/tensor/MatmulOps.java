@@ -159,27 +159,31 @@ final class MatmulOps {
                 gx = Tensor.empty(be, xs);
                 gemmOrZero(be, GemmSpec.of(r, in, out, false, false), gy, w, gx);
             }
+            // a weight or bias whose gradient is still zero (a step after zeroGrad) gets it written straight into
+            // its buffer, and none is returned for it: no temporary, and no clear-and-add over every weight
+            Tensor wSink = Autograd.needs(w) ? w.gradToOverwrite() : null;
+            Tensor bSink = Autograd.needs(bias) ? bias.gradToOverwrite() : null;
             boolean both = Autograd.needs(w) && Autograd.needs(bias) && r > 0 && out > 0 && in > 0;
             if (both) {
                 //   gW [out, in] = gyᵀ · x,  gb [out] = Σ_rows gy   (one pass over gy where the backend fuses them)
-                gw = Tensor.empty(be, ws);
-                gb = Tensor.empty(be, out);
+                gw = wSink != null ? wSink : Tensor.empty(be, ws);
+                gb = bSink != null ? bSink : Tensor.empty(be, out);
                 be.linearWeightGradients(gy, x, r, out, in, gw, gb);
             } else if (Autograd.needs(w)) {
                 //   gW [out, in] = gyᵀ · x
-                gw = Tensor.empty(be, ws);
+                gw = wSink != null ? wSink : Tensor.empty(be, ws);
                 gemmOrZero(be, GemmSpec.of(out, in, r, true, false), gy, x, gw);
             }
             if (!both && Autograd.needs(bias)) {
                 //   gb [out] = Σ_rows gy
-                gb = Tensor.empty(be, out);
+                gb = bSink != null ? bSink : Tensor.empty(be, out);
                 if (r == 0) {
                     be.fill(gb, 0);
                 } else if (out > 0) {
                     be.sum(gy, 1, r, out, 1.0, gb, false);
                 }
             }
-            return new Tensor[] {gx, gw, gb};
+            return new Tensor[] {gx, wSink != null ? null : gw, bSink != null ? null : gb};
         }, x, w, bias);
     }
 

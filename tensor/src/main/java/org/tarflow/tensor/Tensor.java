@@ -34,6 +34,8 @@ public final class Tensor {
     // autograd state
     private boolean requiresGrad;
     private Tensor grad;
+    /** zeroGrad() was called: the buffer's values stand for zeros until read through grad() or overwritten. */
+    private boolean gradZeroPending;
     private Node gradFn;
 
     private Tensor(Backend backend, Storage storage, int offset, int[] shape, Tensor base) {
@@ -249,6 +251,7 @@ public final class Tensor {
         if (!released) {
             released = true;
             grad = null;
+            gradZeroPending = false;
             gradFn = null;
             backend.release(storage);
         }
@@ -281,19 +284,30 @@ public final class Tensor {
 
     /** The accumulated gradient of a leaf, or null before any backward pass reached it. */
     public Tensor grad() {
+        if (gradZeroPending) {
+            grad.fill(0);
+            gradZeroPending = false;
+        }
         return grad;
     }
 
-    /** Forgets the accumulated gradient (the next backward pass starts from zero). */
+    /**
+     * Forgets the accumulated gradient: the next backward pass starts from zero, and {@link #grad()} reads zeros
+     * until then. The buffer is kept but not cleared now: the next backward pass writes its gradient over it
+     * instead of adding to zeros (a training step's clear and add over every weight was a fill and a
+     * three-stream pass it did not need). So a gradient tensor taken from {@link #grad()} before this call keeps
+     * its old values until that pass; take it again to read zeros (as with PyTorch's zero_grad(set_to_none)).
+     */
     public void zeroGrad() {
         if (grad != null) {
-            grad.fill(0);
+            gradZeroPending = true;
         }
     }
 
     /** Drops the gradient buffer altogether. */
     public void clearGrad() {
         grad = null;
+        gradZeroPending = false;
     }
 
     Node gradFn() {
@@ -313,26 +327,46 @@ public final class Tensor {
         if (!requiresGrad) {
             return;
         }
-        if (grad == null) {
-            // the gradient lives as long as the leaf: allocate it in the leaf's scope
-            Tensor copy;
-            MemoryScope leafScope = base.scope;
-            if (leafScope == null) {
-                try (MemoryScope u = MemoryScope.unmanaged()) {
-                    copy = empty(backend, shape);
-                }
-            } else {
-                copy = empty(backend, shape);
-                if (copy.base.scope != leafScope) {
-                    copy.scope = leafScope;
-                    leafScope.adopt(copy);
-                }
-            }
-            copy.set(g);
-            grad = copy;
+        Tensor zero = gradToOverwrite();
+        if (zero != null) {
+            zero.set(g);
         } else {
             ElementwiseOps.addInPlace(grad, g);
         }
+    }
+
+    /**
+     * For backward rules that can write a leaf's gradient straight into its buffer (a linear layer's weight
+     * gradient, one product): the buffer, when this leaf's gradient is still zero (none yet, or {@link #zeroGrad}
+     * pending), to be overwritten with the whole of this pass's gradient, and from then on counted as holding it;
+     * null where the rule must return its gradient to be added (the leaf already holds one: a second use of the same
+     * weight, or gradients accumulating over passes), and for tensors that are not leaves needing a gradient.
+     */
+    Tensor gradToOverwrite() {
+        if (!requiresGrad || gradFn != null) {
+            return null;
+        }
+        if (grad == null) {
+            // the gradient lives as long as the leaf: allocate it in the leaf's scope
+            MemoryScope leafScope = base.scope;
+            if (leafScope == null) {
+                try (MemoryScope u = MemoryScope.unmanaged()) {
+                    grad = empty(backend, shape);
+                }
+            } else {
+                grad = empty(backend, shape);
+                if (grad.base.scope != leafScope) {
+                    grad.scope = leafScope;
+                    leafScope.adopt(grad);
+                }
+            }
+            return grad;
+        }
+        if (gradZeroPending) {
+            gradZeroPending = false;
+            return grad;
+        }
+        return null;
     }
 
     /** A tensor sharing this one's values with no graph behind it. */

@@ -111,6 +111,55 @@ class TensorCoreTest {
         assertArrayEquals(new double[] {0, 0}, w.grad().toDoubleArray());
     }
 
+    /**
+     * zeroGrad leaves the buffer to be overwritten: a linear layer then writes its weight and bias gradients straight
+     * into the leaves' buffers. Expected values are computed by hand: for y = x·Wᵀ + b summed, dW[o][i] = Σ_rows x[r][i]
+     * and db[o] = rows.
+     */
+    @Test
+    void gradientsWrittenInPlaceAfterZeroGradMatchAddedOnes() {
+        Tensor w = Tensor.of(be, new float[] {1, -2, 3, 0.5f, 2, -1}, 2, 3).requiresGrad(true);
+        Tensor b = Tensor.of(be, new float[] {0.25f, -0.5f}, 2).requiresGrad(true);
+        Tensor x = Tensor.of(be, new float[] {1, 2, 3, -1, 0.5f, 2}, 2, 3);
+        double[] dw = {0, 2.5, 5, 0, 2.5, 5}; // the column sums of x, for each of the two outputs
+        double[] db = {2, 2};
+        for (int step = 0; step < 3; step++) {
+            w.zeroGrad();
+            b.zeroGrad();
+            try (MemoryScope s = MemoryScope.open()) {
+                Tensor.linear(x, w, b).sum().backward();
+            }
+            assertArrayEquals(dw, w.grad().toDoubleArray(), 1e-12, "step " + step);
+            assertArrayEquals(db, b.grad().toDoubleArray(), 1e-12, "step " + step);
+        }
+        Tensor before = w.grad();
+        w.zeroGrad();
+        b.zeroGrad();
+        assertSame(before, w.grad(), "the buffer is kept");
+        assertArrayEquals(new double[6], w.grad().toDoubleArray(), "grad() after zeroGrad reads zeros");
+        // without zeroGrad a second pass adds; the same weight used twice in one pass gets both uses' sum
+        try (MemoryScope s = MemoryScope.open()) {
+            Tensor.linear(x, w, b).sum().backward();
+            Tensor.linear(x, w, b).sum().backward();
+        }
+        assertArrayEquals(new double[] {0, 5, 10, 0, 5, 10}, w.grad().toDoubleArray(), 1e-12);
+        assertArrayEquals(new double[] {4, 4}, b.grad().toDoubleArray(), 1e-12);
+        w.zeroGrad();
+        b.zeroGrad();
+        try (MemoryScope s = MemoryScope.open()) {
+            Tensor.linear(x, w, b).add(Tensor.linear(x.mul(2.0), w, null)).sum().backward();
+        }
+        assertArrayEquals(new double[] {0, 7.5, 15, 0, 7.5, 15}, w.grad().toDoubleArray(), 1e-12);
+        assertArrayEquals(db, b.grad().toDoubleArray(), 1e-12);
+        // a weight used as the input of its own product: the input gradient adds to the weight gradient written
+        Tensor v = Tensor.of(be, new float[] {1, 2, 3, 4}, 2, 2).requiresGrad(true);
+        try (MemoryScope s = MemoryScope.open()) {
+            Tensor.linear(v, v, null).sum().backward();
+        }
+        // y = v·vᵀ summed: d/dv = (Σ_rows v) broadcast + (Σ_rows v) broadcast = 2·colsum(v) = 2·[4, 6] per row
+        assertArrayEquals(new double[] {8, 12, 8, 12}, v.grad().toDoubleArray(), 1e-12);
+    }
+
     @Test
     void inputGradientsForTheDenoiser() {
         try (MemoryScope s = MemoryScope.open()) {
