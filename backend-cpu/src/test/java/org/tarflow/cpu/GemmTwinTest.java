@@ -110,16 +110,18 @@ class GemmTwinTest {
     }
 
     /**
-     * The owned paths hand units left by one thread to another; each element of C is still summed by one unit in one
-     * order, so repeated products give the same bits whoever ran what (and, with three threads, owners of unequal
-     * shares), and they match the scalar twin.
+     * The owned paths hand units left by one thread to another, and split k hands out its pieces to whichever thread
+     * comes; each element of C is still summed in one order (by one unit; pieces added in piece order), so repeated
+     * products give the same bits whoever ran what (and, with three threads, owners of unequal shares), and they
+     * match the scalar twin.
      */
     @Test
-    void ownedPathsGiveTheSameBitsWhicheverThreadRunsAUnit() {
+    void threadedPathsGiveTheSameBitsWhicheverThreadRunsAUnit() {
         Random rng = new Random(5);
         // {m, n, k, transA}: owned columns over one and two KC slices (the second: two threads only); owned row
-        // blocks of Aᵀ over two slices; n ≥ 2m, computed as Cᵀ from owned row blocks and transposed back
-        int[][] sizes = {{700, 768, 256, 0}, {130, 600, 1100, 0}, {600, 96, 1100, 1}, {90, 700, 700, 1}};
+        // blocks of Aᵀ over two slices; n ≥ 2m, computed as Cᵀ from owned row blocks and transposed back; split k
+        int[][] sizes = {{700, 768, 256, 0}, {130, 600, 1100, 0}, {600, 96, 1100, 1}, {90, 700, 700, 1},
+            {64, 48, 1500, 1}};
         for (int threads = 2; threads <= 3; threads++) {
             ThreadTeam team = new ThreadTeam(threads);
             for (int[] sz : sizes) {
