@@ -114,12 +114,8 @@ final class AttentionTiles {
             // causal: key j only meets queries i ≥ j
             int iStart = sp.causal() ? j0 / TILE_COLS * TILE_COLS : 0;
             for (int i0 = iStart; i0 < tp; i0 += TILE_COLS) {
-                if (i0 == iStart && halfTile(sp, j0)) {
-                    rowsTimesTransposedHalf(qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0 + 2 * L, scale, st,
-                            j0 * tp, tp);
-                } else {
-                    rowsTimesTransposed(qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0, scale, st, j0 * tp, tp);
-                }
+                boolean half = i0 == iStart && halfTile(sp, j0);
+                scoreTile(half, qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0, scale, st, j0 * tp, tp);
             }
         }
         softmaxColumns(st, t, tp, sp.causal(), lse, lo + (b * sp.heads() + h) * t, sc[4]);
@@ -216,15 +212,9 @@ final class AttentionTiles {
             int rows = Math.min(4, t - j0);
             int iStart = sp.causal() ? j0 / TILE_COLS * TILE_COLS : 0;
             for (int i0 = iStart; i0 < tp; i0 += TILE_COLS) {
-                if (i0 == iStart && halfTile(sp, j0)) {
-                    rowsTimesTransposedHalf(qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0 + 2 * L, scale, pt,
-                            j0 * tp, tp);
-                    rowsTimesTransposedHalf(qkv, base + 2 * c + j0 * c3, c3, rows, dot, tp, d, i0 + 2 * L, 1f, dpt,
-                            j0 * tp, tp);
-                } else {
-                    rowsTimesTransposed(qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0, scale, pt, j0 * tp, tp);
-                    rowsTimesTransposed(qkv, base + 2 * c + j0 * c3, c3, rows, dot, tp, d, i0, 1f, dpt, j0 * tp, tp);
-                }
+                boolean half = i0 == iStart && halfTile(sp, j0);
+                scoreTile(half, qkv, base + c + j0 * c3, c3, rows, qt, tp, d, i0, scale, pt, j0 * tp, tp);
+                scoreTile(half, qkv, base + 2 * c + j0 * c3, c3, rows, dot, tp, d, i0, 1f, dpt, j0 * tp, tp);
             }
         }
         // padding queries get lse = +∞: their probabilities come out exactly 0
@@ -290,6 +280,16 @@ final class AttentionTiles {
      */
     private static boolean halfTile(AttentionSpec sp, int j0) {
         return sp.causal() && j0 % TILE_COLS >= 2 * L;
+    }
+
+    /** One score tile from column i0: all four vectors, or only the last two where {@code half} ({@link #halfTile}). */
+    private static void scoreTile(boolean half, float[] x, int xBase, int xStride, int rows, float[] yt, int tp, int d,
+                                  int i0, float alpha, float[] s, int sBase, int sStride) {
+        if (half) {
+            rowsTimesTransposedHalf(x, xBase, xStride, rows, yt, tp, d, i0 + 2 * L, alpha, s, sBase, sStride);
+        } else {
+            rowsTimesTransposed(x, xBase, xStride, rows, yt, tp, d, i0, alpha, s, sBase, sStride);
+        }
     }
 
     /** {@link #rowsTimesTransposed} for the two vectors of columns from j0 (8 accumulators). */

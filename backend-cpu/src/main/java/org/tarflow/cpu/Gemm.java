@@ -524,11 +524,8 @@ final class Gemm {
         final int mBlocks = (m + MC - 1) / MC;
         // owner t's strips [firstStrip[t], firstStrip[t + 1]); its units: (chunk of NC columns, MC-row block) pairs,
         // chunk-major
-        final int[] firstStrip = new int[parts + 1];
+        final int[] firstStrip = evenBounds(strips, parts);
         final int[] units = new int[parts];
-        for (int t = 0; t <= parts; t++) {
-            firstStrip[t] = (int) ((long) strips * t / parts);
-        }
         for (int t = 0; t < parts; t++) {
             units[t] = (firstStrip[t + 1] - firstStrip[t] + stripsPerChunk - 1) / stripsPerChunk * mBlocks;
         }
@@ -589,6 +586,15 @@ final class Gemm {
         }
     }
 
+    /** Bounds of {@code parts} near-equal ranges of [0, total): range t is [b[t], b[t + 1]). */
+    private static int[] evenBounds(int total, int parts) {
+        int[] b = new int[parts + 1];
+        for (int t = 0; t <= parts; t++) {
+            b[t] = (int) ((long) total * t / parts);
+        }
+        return b;
+    }
+
     /**
      * {@link #weightGradient}'s product with each thread owning a range of MC-row blocks: it packs all of op(B)
      * per slice itself (a plain copy of rows, cheap next to the product) and each of its blocks of Aᵀ, so that no
@@ -607,11 +613,8 @@ final class Gemm {
         final int parts = team.size();
         final int mBlocks = (m + MC - 1) / MC;
         // owner t's row blocks [firstBlock[t], firstBlock[t + 1])
-        final int[] firstBlock = new int[parts + 1];
+        final int[] firstBlock = evenBounds(mBlocks, parts);
         final int[] units = new int[parts];
-        for (int t = 0; t <= parts; t++) {
-            firstBlock[t] = (int) ((long) mBlocks * t / parts);
-        }
         for (int t = 0; t < parts; t++) {
             units[t] = firstBlock[t + 1] - firstBlock[t];
         }
