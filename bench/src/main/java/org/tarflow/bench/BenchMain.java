@@ -43,8 +43,10 @@ public final class BenchMain {
             names.remove("reference");
             builder.param("backend", names.toArray(String[]::new));
         }
-        Collection<RunResult> results = new Runner(builder.build()).run();
         int threads = Runtime.getRuntime().availableProcessors();
+        double speedBefore = MachineSpeed.fmaGflopsPerThread(threads, 300);
+        Collection<RunResult> results = new Runner(builder.build()).run();
+        double speedAfter = MachineSpeed.fmaGflopsPerThread(threads, 300);
         List<String> lines = new ArrayList<>();
         for (RunResult r : results) {
             String bench = r.getParams().getBenchmark();
@@ -96,6 +98,9 @@ public final class BenchMain {
             lines.forEach(System.out::println);
             System.out.printf(Locale.ROOT, "peaks assumed: %.0f GFLOP/s FP32 and %.0f GB/s DRAM per core (DESIGN.md);"
                     + " none for OpenCL devices%n", PEAK_PER_CORE, DRAM_PER_CORE);
+            System.out.printf(Locale.ROOT, "cores now: %.0f GFLOP/s FP32 FMA per core before the benchmarks, %.0f after"
+                    + " (%d threads at once, operands in registers: the machine's current speed on a shared host)%n",
+                    speedBefore, speedAfter, threads);
         }
         System.out.println("backends available here: " + String.join(", ", Backends.available()));
     }

@@ -54,10 +54,16 @@ public final class EndToEndBench {
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
-    /** One measured phase. */
+    /**
+     * One measured phase. coreGflops: {@link MachineSpeed}'s FMA rate per core on as many threads as the backend
+     * uses, the mean of one probe right before the timed repetitions and one right after.
+     */
     public record Row(String backend, String config, String phase, int batch, int threads, double medianMs,
-                      double minMs, double maxMs, double peakRssMib) {
+                      double minMs, double maxMs, double peakRssMib, double coreGflops) {
     }
+
+    /** How long each machine-speed probe beside a phase runs. */
+    static final long SPEED_PROBE_MILLIS = 100;
 
     /** Config B: 28×28×1, patch 4, width 128, 4 blocks × 2 layers, batch 64 (1,636,480 parameters). */
     public static final Workload B = new Workload("B", ModelConfig.of(1, 28, 4, 128, 4, 2, 0), 64);
@@ -158,6 +164,8 @@ public final class EndToEndBench {
             if (be instanceof org.tarflow.tensor.ProfilingBackend pb) {
                 pb.reset(); // profile the timed repetitions only
             }
+            int probeThreads = Math.max(1, be.threads());
+            double speedBefore = MachineSpeed.fmaGflopsPerThread(probeThreads, SPEED_PROBE_MILLIS);
             resetPeakRss();
             double[] ms = new double[reps];
             for (int i = 0; i < reps; i++) {
@@ -167,14 +175,16 @@ public final class EndToEndBench {
                 }
                 ms[i] = (System.nanoTime() - t0) / 1e6;
             }
+            double peakRss = peakRssMib();
+            double speed = 0.5 * (speedBefore + MachineSpeed.fmaGflopsPerThread(probeThreads, SPEED_PROBE_MILLIS));
             double[] sorted = ms.clone();
             Arrays.sort(sorted);
             double median = reps % 2 == 1 ? sorted[reps / 2] : 0.5 * (sorted[reps / 2 - 1] + sorted[reps / 2]);
             Row r = new Row(be.name(), w.name(), phase, w.batch(), be.threads(), median, sorted[0], sorted[reps - 1],
-                    peakRssMib());
+                    peakRss, speed);
             rows.add(r);
-            log.accept(String.format(Locale.ROOT, "  %-9s %-10s %-10s %9.1f ms  (%.1f-%.1f)", be.name(), w.name(), phase,
-                    median, r.minMs(), r.maxMs()));
+            log.accept(String.format(Locale.ROOT, "  %-9s %-10s %-10s %9.1f ms  (%.1f-%.1f)  cores now: %d x %.0f GFLOP/s",
+                    be.name(), w.name(), phase, median, r.minMs(), r.maxMs(), probeThreads, speed));
         }
         return rows;
     }
@@ -206,33 +216,41 @@ public final class EndToEndBench {
     /** The results as one table, with the ratio of each backend to the first one and to the PyTorch figures. */
     public static String table(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-10s %-6s %-10s %5s %7s %10s %19s %9s %9s %9s%n", "backend", "config",
-                "phase", "batch", "threads", "median ms", "min-max ms", "peak MiB", "vs first", "vs torch"));
+        sb.append(String.format(Locale.ROOT, "%-10s %-6s %-10s %5s %7s %10s %19s %9s %9s %9s %10s%n", "backend",
+                "config", "phase", "batch", "threads", "median ms", "min-max ms", "peak MiB", "vs first", "vs torch",
+                "core GF/s"));
         for (Row r : rows) {
             Row first = rows.stream().filter(o -> o.config().equals(r.config()) && o.phase().equals(r.phase()))
                     .findFirst().orElse(r);
             double torch = pytorchMs(r.config(), r.phase());
-            sb.append(String.format(Locale.ROOT, "%-10s %-6s %-10s %5d %7d %10.1f %19s %9.0f %9s %9s%n", r.backend(),
-                    r.config(), r.phase(), r.batch(), r.threads(), r.medianMs(),
+            sb.append(String.format(Locale.ROOT, "%-10s %-6s %-10s %5d %7d %10.1f %19s %9.0f %9s %9s %10.0f%n",
+                    r.backend(), r.config(), r.phase(), r.batch(), r.threads(), r.medianMs(),
                     String.format(Locale.ROOT, "%.1f-%.1f", r.minMs(), r.maxMs()), r.peakRssMib(),
                     String.format(Locale.ROOT, "%.2fx", r.medianMs() / first.medianMs()),
-                    Double.isNaN(torch) ? "-" : String.format(Locale.ROOT, "%.2fx", r.medianMs() / torch)));
+                    Double.isNaN(torch) ? "-" : String.format(Locale.ROOT, "%.2fx", r.medianMs() / torch),
+                    r.coreGflops()));
         }
         sb.append("vs torch: median time over the reference PyTorch TarFlow's on this machine class (torch 1.13,"
                 + " OpenBLAS, 2 threads); below 1 is faster.\n");
+        sb.append("core GF/s: what each core delivered around the phase, FP32 FMA with operands in registers (the"
+                + " machine's speed, not the library's: it moves the times with it on a shared host).\n");
         return sb.toString();
     }
 
-    /** The results as the JSON list of the benchmark issue. */
+    private static String number(double v) {
+        return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** The results as the JSON list of the benchmark issue, plus each phase's core_fma_gflops (see {@link Row}). */
     public static void writeJson(List<Row> rows, Path file) throws IOException {
         StringBuilder sb = new StringBuilder("[\n");
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             sb.append(String.format(Locale.ROOT, "  {\"backend\": \"%s\", \"config\": \"%s\", \"phase\": \"%s\", "
                             + "\"batch\": %d, \"threads\": %d, \"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, "
-                            + "\"peak_rss_mib\": %s}%s%n", r.backend(), r.config(), r.phase(), r.batch(), r.threads(),
-                    r.medianMs(), r.minMs(), r.maxMs(), Double.isNaN(r.peakRssMib()) ? "null"
-                            : String.format(Locale.ROOT, "%.1f", r.peakRssMib()), i + 1 < rows.size() ? "," : ""));
+                            + "\"peak_rss_mib\": %s, \"core_fma_gflops\": %s}%s%n", r.backend(), r.config(), r.phase(),
+                    r.batch(), r.threads(), r.medianMs(), r.minMs(), r.maxMs(), number(r.peakRssMib()),
+                    number(r.coreGflops()), i + 1 < rows.size() ? "," : ""));
         }
         sb.append("]\n");
         org.tarflow.flow.io.AtomicFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8));

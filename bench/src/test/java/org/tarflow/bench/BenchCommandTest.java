@@ -53,7 +53,7 @@ class BenchCommandTest {
         List<String> phases = new ArrayList<>();
         for (JsonNode row : rows) {
             for (String field : List.of("backend", "config", "phase", "batch", "threads", "median_ms", "min_ms",
-                    "max_ms", "peak_rss_mib")) {
+                    "max_ms", "peak_rss_mib", "core_fma_gflops")) {
                 assertTrue(row.has(field), "missing field " + field + " in " + row);
             }
             assertEquals("cpu", row.get("backend").asText());
@@ -63,6 +63,9 @@ class BenchCommandTest {
             double median = row.get("median_ms").asDouble();
             double max = row.get("max_ms").asDouble();
             assertTrue(min > 0 && min <= median && median <= max, "times out of order in " + row);
+            // the probe's FMA rate: positive, and below 4 GHz × 2 FMA pipes × 16 lanes × 2 flops (any x86 core)
+            double core = row.get("core_fma_gflops").asDouble();
+            assertTrue(core > 0 && core < 256, "core_fma_gflops out of range in " + row);
             phases.add(row.get("phase").asText());
         }
         assertEquals(EndToEndBench.PHASES, phases);
