@@ -7,9 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * What the cores deliver right now: vector FMA throughput with every operand in registers, on {@code threads}
  * threads at once. Nothing in it touches memory or any kernel of the library, so it moves only with the machine
- * (clock, and on a shared host the share of each core this VM gets). On the machine of DESIGN.md it swung from 132
- * to 222 GFLOP/s a core within an evening, and the end-to-end figures swung with it; printed beside them, it tells a
- * slow machine from a slow change.
+ * (clock, and on a shared host the share of each core this VM gets). On the machine of DESIGN.md it read 177–222
+ * GFLOP/s a core within an hour, while the GEMM's micro-kernel ran at 132–212 and config A's training step took
+ * 274–344 ms; printed beside the end-to-end figures, it tells a slow machine from a slow change.
  */
 public final class MachineSpeed {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
