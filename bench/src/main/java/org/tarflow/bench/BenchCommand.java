@@ -53,6 +53,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "Also print, per phase, where the time went kernel by kernel.")
     boolean profile;
 
+    @Option(names = "--interleave", description = "With several backends: time them repetition by repetition in "
+            + "turn within each phase instead of one after the other, so that the machine's drift during the run "
+            + "falls on all of them and the ratios between them hold (peak memory then covers all of them).")
+    boolean interleave;
+
     @Override
     public Integer call() throws Exception {
         if (reps < 1 || warmup < 0 || !(warmupSeconds >= 0)) {
@@ -78,20 +83,29 @@ public final class BenchCommand implements Callable<Integer> {
         } else {
             names.addAll(Arrays.asList(backend.split(",")));
         }
-        List<EndToEndBench.Row> rows = new ArrayList<>();
+        List<Backend> backends = new ArrayList<>();
         for (String n : names) {
             Backend be = Backends.get(n);
             System.err.println("bench " + w.name() + " on " + be.description());
-            if (profile) {
-                for (String phase : phases) {
-                    ProfilingBackend pb = new ProfilingBackend(be, true);
-                    rows.addAll(EndToEndBench.run(w, pb, List.of(phase), warm, reps, System.err::println));
-                    System.err.println("kernels of " + phase + " over the " + reps + " timed repetitions:");
+            backends.add(be);
+        }
+        List<EndToEndBench.Row> rows = new ArrayList<>();
+        if (profile) {
+            for (String phase : phases) {
+                List<ProfilingBackend> profiled = new ArrayList<>();
+                for (Backend be : backends) {
+                    profiled.add(new ProfilingBackend(be, true));
+                }
+                rows.addAll(EndToEndBench.run(w, new ArrayList<>(profiled), List.of(phase), warm, reps, interleave,
+                        System.err::println));
+                for (ProfilingBackend pb : profiled) {
+                    System.err.println("kernels of " + phase + " on " + pb.name() + " over the " + reps
+                            + " timed repetitions:");
                     System.err.println(pb.report());
                 }
-            } else {
-                rows.addAll(EndToEndBench.run(w, be, phases, warm, reps, System.err::println));
             }
+        } else {
+            rows.addAll(EndToEndBench.run(w, backends, phases, warm, reps, interleave, System.err::println));
         }
         System.out.print(EndToEndBench.table(rows));
         if (json != null) {

@@ -119,20 +119,31 @@ public final class EndToEndBench {
         return Tensor.of(be, x, w.batch(), c.inChannels(), c.imgSize(), c.imgSize());
     }
 
-    /** Runs every phase on one backend. */
-    public static List<Row> run(Workload w, Backend be, List<String> phases, Warmup warmup, int reps,
-                                java.util.function.Consumer<String> log) {
-        TarFlow m = model(w, be);
-        AdamW opt = new AdamW(m.parameters(), AdamW.Settings.RECIPE);
-        Sampler sampler = new Sampler(m);
-        Denoiser denoiser = new Denoiser(m);
-        Tensor x;
-        try (MemoryScope u = MemoryScope.unmanaged()) {
-            x = images(w, be, 1);
+    /** One backend's model, optimiser, sampler, denoiser and input batch: what every phase runs on. */
+    private static final class Session {
+        final Backend be;
+        final TarFlow m;
+        final AdamW opt;
+        final Sampler sampler;
+        final Denoiser denoiser;
+        final Tensor x;
+        final Workload w;
+
+        Session(Workload w, Backend be) {
+            this.w = w;
+            this.be = be;
+            this.m = model(w, be);
+            this.opt = new AdamW(m.parameters(), AdamW.Settings.RECIPE);
+            this.sampler = new Sampler(m);
+            this.denoiser = new Denoiser(m);
+            try (MemoryScope u = MemoryScope.unmanaged()) {
+                this.x = images(w, be, 1);
+            }
         }
-        List<Row> rows = new ArrayList<>();
-        for (String phase : phases) {
-            Runnable body = switch (phase) {
+
+        /** One repetition of a phase; an unknown phase is an IllegalArgumentException. */
+        Runnable body(String phase) {
+            return switch (phase) {
                 case "fwd" -> () -> {
                     try (GradMode.Off off = GradMode.off()) {
                         m.forward(x, null).nllPerSample().toFloatArray();
@@ -152,39 +163,118 @@ public final class EndToEndBench {
                 case "denoise" -> () -> denoiser.denoise(x, null, 0.1).toFloatArray();
                 default -> throw new IllegalArgumentException("unknown phase '" + phase + "'; phases: " + PHASES);
             };
+        }
+
+        /** Warm-up repetitions (see {@link Warmup}). */
+        void warmUp(Runnable body, Warmup warmup) {
             long start = System.nanoTime();
             int quiet = 0;
             for (int i = 0; warmup.goesOn(i, start, System.nanoTime(), quiet); i++) {
                 long jitBefore = jitMillis();
-                try (MemoryScope s = MemoryScope.open()) {
-                    body.run();
-                }
+                time(body);
                 quiet = jitBefore < 0 || jitMillis() == jitBefore ? quiet + 1 : 0;
             }
-            if (be instanceof org.tarflow.tensor.ProfilingBackend pb) {
+        }
+    }
+
+    /** One repetition in a memory scope of its own, in ms. */
+    private static double time(Runnable body) {
+        long t0 = System.nanoTime();
+        try (MemoryScope s = MemoryScope.open()) {
+            body.run();
+        }
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** Runs every phase on one backend. */
+    public static List<Row> run(Workload w, Backend be, List<String> phases, Warmup warmup, int reps,
+                                java.util.function.Consumer<String> log) {
+        return run(w, List.of(be), phases, warmup, reps, false, log);
+    }
+
+    /**
+     * Runs every phase on each backend. Without {@code interleave}, one backend after the other, each phase's
+     * repetitions in a row, and each phase's peak memory is that backend's. With it, each phase warms every backend
+     * up and then times them repetition by repetition in turn (the order rotating from one repetition to the next),
+     * so that a machine that slows down or speeds up during the run weighs on every backend alike and the ratios
+     * between them hold; the peak memory of a phase then covers all the backends together.
+     */
+    public static List<Row> run(Workload w, List<Backend> backends, List<String> phases, Warmup warmup, int reps,
+                                boolean interleave, java.util.function.Consumer<String> log) {
+        for (String phase : phases) {
+            if (!PHASES.contains(phase)) {
+                throw new IllegalArgumentException("unknown phase '" + phase + "'; phases: " + PHASES);
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        if (!interleave) {
+            for (Backend be : backends) {
+                Session session = new Session(w, be);
+                for (String phase : phases) {
+                    rows.addAll(measure(List.of(session), phase, warmup, reps, log));
+                }
+            }
+            return rows;
+        }
+        List<Session> sessions = new ArrayList<>();
+        for (Backend be : backends) {
+            sessions.add(new Session(w, be));
+        }
+        for (String phase : phases) {
+            rows.addAll(measure(sessions, phase, warmup, reps, log));
+        }
+        return rows;
+    }
+
+    /**
+     * ms[b][i]: repetition i of body b, the bodies taking turns within each repetition, starting from body i mod n
+     * (with two: 0 1, 1 0, 0 1, ...), so that neither always runs right after the other.
+     */
+    static double[][] timeInTurn(Runnable[] bodies, int reps) {
+        int n = bodies.length;
+        double[][] ms = new double[n][reps];
+        for (int i = 0; i < reps; i++) {
+            for (int j = 0; j < n; j++) {
+                int b = (i + j) % n;
+                ms[b][i] = time(bodies[b]);
+            }
+        }
+        return ms;
+    }
+
+    /** One phase on the sessions' backends, repetitions alternating between them when there are several. */
+    private static List<Row> measure(List<Session> sessions, String phase, Warmup warmup, int reps,
+                                     java.util.function.Consumer<String> log) {
+        int n = sessions.size();
+        Runnable[] bodies = new Runnable[n];
+        for (int b = 0; b < n; b++) {
+            Session s = sessions.get(b);
+            bodies[b] = s.body(phase);
+            s.warmUp(bodies[b], warmup);
+            if (s.be instanceof org.tarflow.tensor.ProfilingBackend pb) {
                 pb.reset(); // profile the timed repetitions only
             }
-            int probeThreads = Math.max(1, be.threads());
-            double speedBefore = MachineSpeed.fmaGflopsPerThread(probeThreads, SPEED_PROBE_MILLIS);
-            resetPeakRss();
-            double[] ms = new double[reps];
-            for (int i = 0; i < reps; i++) {
-                long t0 = System.nanoTime();
-                try (MemoryScope s = MemoryScope.open()) {
-                    body.run();
-                }
-                ms[i] = (System.nanoTime() - t0) / 1e6;
-            }
-            double peakRss = peakRssMib();
-            double speed = 0.5 * (speedBefore + MachineSpeed.fmaGflopsPerThread(probeThreads, SPEED_PROBE_MILLIS));
-            double[] sorted = ms.clone();
+        }
+        int probeThreads = 1;
+        for (Session s : sessions) {
+            probeThreads = Math.max(probeThreads, s.be.threads());
+        }
+        double speedBefore = MachineSpeed.fmaGflopsPerThread(probeThreads, SPEED_PROBE_MILLIS);
+        resetPeakRss();
+        double[][] ms = timeInTurn(bodies, reps);
+        double peakRss = peakRssMib();
+        double speed = 0.5 * (speedBefore + MachineSpeed.fmaGflopsPerThread(probeThreads, SPEED_PROBE_MILLIS));
+        List<Row> rows = new ArrayList<>();
+        for (int b = 0; b < n; b++) {
+            Session s = sessions.get(b);
+            double[] sorted = ms[b].clone();
             Arrays.sort(sorted);
             double median = reps % 2 == 1 ? sorted[reps / 2] : 0.5 * (sorted[reps / 2 - 1] + sorted[reps / 2]);
-            Row r = new Row(be.name(), w.name(), phase, w.batch(), be.threads(), median, sorted[0], sorted[reps - 1],
-                    peakRss, speed);
+            Row r = new Row(s.be.name(), s.w.name(), phase, s.w.batch(), s.be.threads(), median, sorted[0],
+                    sorted[reps - 1], peakRss, speed);
             rows.add(r);
             log.accept(String.format(Locale.ROOT, "  %-9s %-10s %-10s %9.1f ms  (%.1f-%.1f)  cores now: %d x %.0f GFLOP/s",
-                    be.name(), w.name(), phase, median, r.minMs(), r.maxMs(), probeThreads, speed));
+                    s.be.name(), s.w.name(), phase, median, r.minMs(), r.maxMs(), probeThreads, speed));
         }
         return rows;
     }

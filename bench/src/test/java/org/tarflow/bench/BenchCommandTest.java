@@ -72,6 +72,23 @@ class BenchCommandTest {
     }
 
     @Test
+    void interleavedBackendsEachGetARowPerPhase() throws Exception {
+        // the reference backend is slow but exact; on the tiny model two repetitions each are quick
+        Path json = dir.resolve("both.json");
+        Run r = run("bench", "--config", tinyModel().toString(), "--backend", "cpu,reference", "--interleave",
+                "--phases", "fwd,train", "--warmup", "1", "--warmup-seconds", "0", "--reps", "2", "--json",
+                json.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode rows = new ObjectMapper().readTree(Files.readString(json));
+        List<String> seen = new ArrayList<>();
+        for (JsonNode row : rows) {
+            seen.add(row.get("phase").asText() + "/" + row.get("backend").asText());
+            assertTrue(row.get("median_ms").asDouble() > 0, row.toString());
+        }
+        assertEquals(List.of("fwd/cpu", "fwd/reference", "train/cpu", "train/reference"), seen);
+    }
+
+    @Test
     void everyCommandAnswersHelpEvenWithRequiredOptionsMissing() {
         java.util.Set<String> names = TarflowCli.commandLine().getSubcommands().keySet();
         assertTrue(names.contains("bench") && names.contains("train"), names.toString());
