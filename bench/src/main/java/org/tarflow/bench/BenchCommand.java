@@ -16,11 +16,13 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", sortOptions = false, usageHelpAutoWidth = true,
         description = {"End-to-end speed of each backend on the same work: forward NLL (fwd), a training step with"
             + " AdamW (train), sampling a batch without and with guidance (sample, sample_cfg) and one denoising step"
-            + " (denoise). Median (min-max) over repetitions after warm-up, peak memory, and ratios between backends.",
+            + " (denoise). Median (min-max) over repetitions after warm-up, peak memory, and ratios between backends;"
+            + " beside each phase, what the cores delivered around it (FP32 FMA with operands in registers), since on"
+            + " a shared host the machine's speed moves the times.",
             "Configs: B = 28x28x1, patch 4, width 128, 4x2 layers, batch 64; A = 32x32x3, patch 4, width 256,"
                 + " 4x2 layers, batch 32; or a model JSON file (batch 32).", ""})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--backend", defaultValue = "all", paramLabel = "all|NAME",
+    @Option(names = "--backend", defaultValue = "all", paramLabel = "all|NAME[,NAME...]",
             description = "Backends to run (default: every available one except the slow reference).")
     String backend;
 
