@@ -161,7 +161,7 @@ public final class EndToEndBench {
                 case "sample_cfg" -> () -> sampler.reverse(sampler.drawNoise(w.batch(), new Random(3)), null,
                         new Sampler.Guidance(1.0, false, 1.3)).toFloatArray();
                 case "denoise" -> () -> denoiser.denoise(x, null, 0.1).toFloatArray();
-                default -> throw new IllegalArgumentException("unknown phase '" + phase + "'; phases: " + PHASES);
+                default -> throw unknownPhase(phase);
             };
         }
 
@@ -177,6 +177,10 @@ public final class EndToEndBench {
         }
     }
 
+    private static IllegalArgumentException unknownPhase(String phase) {
+        return new IllegalArgumentException("unknown phase '" + phase + "'; phases: " + PHASES);
+    }
+
     /** One repetition in a memory scope of its own, in ms. */
     private static double time(Runnable body) {
         long t0 = System.nanoTime();
@@ -184,12 +188,6 @@ public final class EndToEndBench {
             body.run();
         }
         return (System.nanoTime() - t0) / 1e6;
-    }
-
-    /** Runs every phase on one backend. */
-    public static List<Row> run(Workload w, Backend be, List<String> phases, Warmup warmup, int reps,
-                                java.util.function.Consumer<String> log) {
-        return run(w, List.of(be), phases, warmup, reps, false, log);
     }
 
     /**
@@ -203,7 +201,7 @@ public final class EndToEndBench {
                                 boolean interleave, java.util.function.Consumer<String> log) {
         for (String phase : phases) {
             if (!PHASES.contains(phase)) {
-                throw new IllegalArgumentException("unknown phase '" + phase + "'; phases: " + PHASES);
+                throw unknownPhase(phase);
             }
         }
         List<Row> rows = new ArrayList<>();
