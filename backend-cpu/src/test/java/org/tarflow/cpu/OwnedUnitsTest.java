@@ -53,25 +53,36 @@ class OwnedUnitsTest {
 
     @Test
     void anOwnerStuckInAUnitHasItsOtherUnitsTaken() {
-        // owner 0's first unit returns only once its second has run, which only another thread can do
+        // owner 0's first unit returns only once its second has run, which only another thread can do. Owner 1's
+        // first unit waits until owner 0 is inside that unit (so prepared): otherwise, where owner 0's thread starts
+        // late, owner 1's thread finds it not started, passes it over as designed, and nobody is left to take it
         ThreadTeam team = new ThreadTeam(2);
         OwnedUnits work = new OwnedUnits(new int[] {4, 4}, true, true);
+        AtomicBoolean stuck = new AtomicBoolean();
         AtomicBoolean secondRan = new AtomicBoolean();
         team.run(2, t -> {
             work.prepare(t, () -> { });
             work.drain(t, (v, u) -> {
                 if (v == 0 && u == 0) {
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                    while (!secondRan.get() && System.nanoTime() < deadline) {
-                        Thread.onSpinWait();
-                    }
+                    stuck.set(true);
+                    spinUntil(secondRan);
                 } else if (v == 0 && u == 1) {
                     secondRan.set(true);
+                } else if (v == 1 && u == 0) {
+                    spinUntil(stuck);
                 }
             });
         });
         assertTrue(secondRan.get());
         assertTrue(work.taken() >= 1, "owner 0's second unit must have been taken, taken = " + work.taken());
+    }
+
+    /** Spins until the flag is set, for at most 30 s (the test's assertions then report what did not happen). */
+    private static void spinUntil(AtomicBoolean flag) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!flag.get() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
     }
 
     @Test
