@@ -399,7 +399,7 @@ final class Gemm {
         final boolean packA = s.transA();
         int threads = team == null ? 1 : team.size();
         // a packed A in blocks of fewer rows where m is small, so that there are two blocks for every thread
-        final int mcBlock = packA && threads > 1 && m < 2 * threads * MC
+        final int mcBlock = !packA ? rowBlock() : threads > 1 && m < 2 * threads * MC
                 ? Math.max(MR, (m + 2 * threads * MR - 1) / (2 * threads * MR) * MR) : MC;
         final int mBlocks = (m + mcBlock - 1) / mcBlock;
         // enough column ranges that every thread has work even when m is small
@@ -447,6 +447,11 @@ final class Gemm {
                             chunk == 0 ? rowSums : null, rowSumsOff);
                 }
                 int jsEnd = Math.min(strips, (chunk + 1) * stripsPerChunk);
+                if (!packA) {
+                    rowMajorTiles(kc, a, aOff + p0, lda, i0, i0 + mc, packB, sliceBase, chunk * stripsPerChunk, jsEnd,
+                            n, c, cOff, alpha, first, !first || s.accumulate(), bias, biasOff);
+                    return;
+                }
                 for (int js = chunk * stripsPerChunk; js < jsEnd; js++) {
                     int j0 = js * NR;
                     int nr = Math.min(NR, n - j0);
@@ -459,19 +464,9 @@ final class Gemm {
                         if (mr == MR && nr == NR && alpha == 1f) {
                             float[] init = first && bias != null ? bias : zeros;
                             int io = first && bias != null ? biasOff + j0 : 0;
-                            if (packA) {
-                                GemmTiles.packedA(kc, packedA, is * MR * kc, packB, bi, init, io, c, ci, n, add);
-                            } else {
-                                GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, init, io, c,
-                                        ci, n, add);
-                            }
+                            GemmTiles.packedA(kc, packedA, is * MR * kc, packB, bi, init, io, c, ci, n, add);
                         } else {
-                            if (packA) {
-                                GemmTiles.packedA(kc, packedA, is * MR * kc, packB, bi, zeros, 0, tile, 0, NR, false);
-                            } else {
-                                GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, zeros, 0, tile,
-                                        0, NR, false);
-                            }
+                            GemmTiles.packedA(kc, packedA, is * MR * kc, packB, bi, zeros, 0, tile, 0, NR, false);
                             GemmTiles.merge(tile, c, ci, n, mr, nr, alpha, add, first ? bias : null, biasOff + j0);
                         }
                     }
@@ -485,6 +480,58 @@ final class Gemm {
             } else {
                 team.run(tasks, block);
             }
+        }
+    }
+
+    /** Rows of A per block of a row-major product: a multiple of both tiles' rows where the wide tile is on. */
+    static int rowBlock() {
+        return GemmTiles.WIDE ? MC_WIDE : MC;
+    }
+
+    /** {@link #rowBlock} with the wide tile: 12 of its 6-row groups, 9 of the 8-row ones (72·1024 floats = 288 KB). */
+    static final int MC_WIDE = 72;
+
+    /**
+     * The tiles of C rows [i0, i1) × strips [jsFrom, jsTo) for a row-major A over one k slice (A's row r at
+     * a[aBase + r·lda]; strip js of the slice's packed op(B) at bp[stripBase + js·kc·NR]). Two full strips side by
+     * side take the wide tile ({@link GemmTiles#rowMajorAWide}) on every whole 6-row group; what is left, the
+     * 8×2L tile, edge tiles through a scratch tile and {@link GemmTiles#merge}.
+     */
+    private static void rowMajorTiles(int kc, float[] a, int aBase, int lda, int i0, int i1, float[] bp, int stripBase,
+                                      int jsFrom, int jsTo, int n, float[] c, int cOff, float alpha, boolean first,
+                                      boolean add, float[] bias, int biasOff) {
+        float[] tile = grow(TILE, MR * NR);
+        float[] zeros = grow(ZEROS, 2 * NR); // never written: the initial accumulators without a bias
+        boolean withBias = first && bias != null;
+        for (int js = jsFrom; js < jsTo; ) {
+            int j0 = js * NR;
+            int rowsDone = i0;
+            int width = 1;
+            if (GemmTiles.WIDE && alpha == 1f && js + 1 < jsTo && j0 + 2 * NR <= n) {
+                width = 2;
+                int bi = stripBase + js * kc * NR;
+                for (; rowsDone + GemmTiles.MR_WIDE <= i1; rowsDone += GemmTiles.MR_WIDE) {
+                    GemmTiles.rowMajorAWide(kc, a, aBase + rowsDone * lda, lda, bp, bi, bi + kc * NR,
+                            withBias ? bias : zeros, withBias ? biasOff + j0 : 0, c, cOff + rowsDone * n + j0, n, add);
+                }
+            }
+            for (int w = js; w < js + width; w++) {
+                int jw = w * NR;
+                int nr = Math.min(NR, n - jw);
+                int bi = stripBase + w * kc * NR;
+                for (int r0 = rowsDone; r0 < i1; r0 += MR) {
+                    int mr = Math.min(MR, i1 - r0);
+                    int ci = cOff + r0 * n + jw;
+                    if (mr == MR && nr == NR && alpha == 1f) {
+                        GemmTiles.rowMajorA(kc, a, aBase + r0 * lda, lda, mr, bp, bi, withBias ? bias : zeros,
+                                withBias ? biasOff + jw : 0, c, ci, n, add);
+                    } else {
+                        GemmTiles.rowMajorA(kc, a, aBase + r0 * lda, lda, mr, bp, bi, zeros, 0, tile, 0, NR, false);
+                        GemmTiles.merge(tile, c, ci, n, mr, nr, alpha, add, first ? bias : null, biasOff + jw);
+                    }
+                }
+            }
+            js += width;
         }
     }
 
@@ -521,7 +568,8 @@ final class Gemm {
         final int lda = s.lda();
         final int parts = team.size();
         final int stripsPerChunk = NC / NR;
-        final int mBlocks = (m + MC - 1) / MC;
+        final int mc0 = rowBlock();
+        final int mBlocks = (m + mc0 - 1) / mc0;
         // owner t's strips [firstStrip[t], firstStrip[t + 1]); its units: (chunk of NC columns, MC-row block) pairs,
         // chunk-major
         final int[] firstStrip = evenBounds(strips, parts);
@@ -543,30 +591,10 @@ final class Gemm {
             OwnedUnits.Body unit = (v, u) -> {
                 int cs = firstStrip[v] + u / mBlocks * stripsPerChunk;
                 int ce = Math.min(firstStrip[v + 1], cs + stripsPerChunk);
-                int i0 = u % mBlocks * MC;
-                int mc = Math.min(MC, m - i0);
-                float[] packB = packs[v];
-                float[] tile = grow(TILE, MR * NR);
-                float[] zeros = grow(ZEROS, NR);
-                for (int js = cs; js < ce; js++) {
-                    int j0 = js * NR;
-                    int nr = Math.min(NR, n - j0);
-                    int bi = bases[v] + js * kc * NR;
-                    for (int r0 = i0; r0 < i0 + mc; r0 += MR) {
-                        int mr = Math.min(MR, m - r0);
-                        int ci = cOff + r0 * n + j0;
-                        if (mr == MR && nr == NR && alpha == 1f) {
-                            float[] init = first && bias != null ? bias : zeros;
-                            int io = first && bias != null ? biasOff + j0 : 0;
-                            GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, init, io, c, ci, n,
-                                    add);
-                        } else {
-                            GemmTiles.rowMajorA(kc, a, aOff + r0 * lda + p0, lda, mr, packB, bi, zeros, 0, tile, 0,
-                                    NR, false);
-                            GemmTiles.merge(tile, c, ci, n, mr, nr, alpha, add, first ? bias : null, biasOff + j0);
-                        }
-                    }
-                }
+                int i0 = u % mBlocks * mc0;
+                int mc = Math.min(mc0, m - i0);
+                rowMajorTiles(kc, a, aOff + p0, lda, i0, i0 + mc, packs[v], bases[v], cs, ce, n, c, cOff, alpha, first,
+                        add, bias, biasOff);
             };
             // one team run per k slice: a taken unit of a later slice must find the earlier slice's sums in C
             team.run(parts, t -> {

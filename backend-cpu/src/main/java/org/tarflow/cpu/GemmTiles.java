@@ -15,6 +15,14 @@ final class GemmTiles {
     static final int MR = 8;
     /** Micro-tile columns: two vectors. */
     static final int NR = 2 * L;
+    /** Rows of the wide tile {@link #rowMajorAWide}, which spans two strips (2·NR columns). */
+    static final int MR_WIDE = 6;
+    /**
+     * Whether row-major products take {@link #rowMajorAWide} where a block has two full strips side by side: with
+     * 512-bit vectors (where x86 has 32 vector registers), unless {@code -Dtarflow.cpu.gemmWideTiles=false}.
+     */
+    static final boolean WIDE = F.vectorBitSize() == 512
+            && !"false".equalsIgnoreCase(System.getProperty("tarflow.cpu.gemmWideTiles"));
 
     private GemmTiles() {
     }
@@ -118,6 +126,140 @@ final class GemmTiles {
         c61.intoArray(out, o + 6 * ld + L);
         c70.intoArray(out, o + 7 * ld);
         c71.intoArray(out, o + 7 * ld + L);
+    }
+
+    /**
+     * A 6×4L tile with A read in place (rows as in {@link #rowMajorA}, all six present) over two adjacent packed
+     * strips of op(B), the left at bp[bi0 + p·NR], the right at bp[bi1 + p·NR]: 24 accumulators, and per k step
+     * four vector loads and six broadcasts for 24 FMAs, where the 8×2L tile takes two loads and eight broadcasts
+     * for 16. One thread, a hot 168×256×256 block: 189 → 200 GFLOP/s (the FMA probe read 225 beside it). Needs
+     * 32 vector registers (24 + 4 + 1): {@link #WIDE}. Full tiles only: out[o + r·ld + j] (+)= the product for
+     * r < 6, j < 2·NR, accumulators started from init[io..io + 2·NR).
+     */
+    static void rowMajorAWide(int kc, float[] ap, int ai, int rs, float[] bp, int bi0, int bi1, float[] init, int io,
+                              float[] out, int o, int ld, boolean add) {
+        int a1 = 1 * rs;
+        int a2 = 2 * rs;
+        int a3 = 3 * rs;
+        int a4 = 4 * rs;
+        int a5 = 5 * rs;
+        FloatVector i0 = FloatVector.fromArray(F, init, io + 0 * L);
+        FloatVector i1 = FloatVector.fromArray(F, init, io + 1 * L);
+        FloatVector i2 = FloatVector.fromArray(F, init, io + 2 * L);
+        FloatVector i3 = FloatVector.fromArray(F, init, io + 3 * L);
+        FloatVector c00 = i0;
+        FloatVector c01 = i1;
+        FloatVector c02 = i2;
+        FloatVector c03 = i3;
+        FloatVector c10 = i0;
+        FloatVector c11 = i1;
+        FloatVector c12 = i2;
+        FloatVector c13 = i3;
+        FloatVector c20 = i0;
+        FloatVector c21 = i1;
+        FloatVector c22 = i2;
+        FloatVector c23 = i3;
+        FloatVector c30 = i0;
+        FloatVector c31 = i1;
+        FloatVector c32 = i2;
+        FloatVector c33 = i3;
+        FloatVector c40 = i0;
+        FloatVector c41 = i1;
+        FloatVector c42 = i2;
+        FloatVector c43 = i3;
+        FloatVector c50 = i0;
+        FloatVector c51 = i1;
+        FloatVector c52 = i2;
+        FloatVector c53 = i3;
+        for (int p = 0; p < kc; p++) {
+            int ap0 = ai + p;
+            int bp0 = bi0 + p * NR;
+            int bp1 = bi1 + p * NR;
+            FloatVector b0 = FloatVector.fromArray(F, bp, bp0);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bp0 + L);
+            FloatVector b2 = FloatVector.fromArray(F, bp, bp1);
+            FloatVector b3 = FloatVector.fromArray(F, bp, bp1 + L);
+            FloatVector av = FloatVector.broadcast(F, ap[ap0]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            c02 = av.fma(b2, c02);
+            c03 = av.fma(b3, c03);
+            av = FloatVector.broadcast(F, ap[ap0 + a1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            c12 = av.fma(b2, c12);
+            c13 = av.fma(b3, c13);
+            av = FloatVector.broadcast(F, ap[ap0 + a2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            c22 = av.fma(b2, c22);
+            c23 = av.fma(b3, c23);
+            av = FloatVector.broadcast(F, ap[ap0 + a3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            c32 = av.fma(b2, c32);
+            c33 = av.fma(b3, c33);
+            av = FloatVector.broadcast(F, ap[ap0 + a4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            c42 = av.fma(b2, c42);
+            c43 = av.fma(b3, c43);
+            av = FloatVector.broadcast(F, ap[ap0 + a5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            c52 = av.fma(b2, c52);
+            c53 = av.fma(b3, c53);
+        }
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(F, out, o + 0 * ld + 0 * L));
+            c01 = c01.add(FloatVector.fromArray(F, out, o + 0 * ld + 1 * L));
+            c02 = c02.add(FloatVector.fromArray(F, out, o + 0 * ld + 2 * L));
+            c03 = c03.add(FloatVector.fromArray(F, out, o + 0 * ld + 3 * L));
+            c10 = c10.add(FloatVector.fromArray(F, out, o + 1 * ld + 0 * L));
+            c11 = c11.add(FloatVector.fromArray(F, out, o + 1 * ld + 1 * L));
+            c12 = c12.add(FloatVector.fromArray(F, out, o + 1 * ld + 2 * L));
+            c13 = c13.add(FloatVector.fromArray(F, out, o + 1 * ld + 3 * L));
+            c20 = c20.add(FloatVector.fromArray(F, out, o + 2 * ld + 0 * L));
+            c21 = c21.add(FloatVector.fromArray(F, out, o + 2 * ld + 1 * L));
+            c22 = c22.add(FloatVector.fromArray(F, out, o + 2 * ld + 2 * L));
+            c23 = c23.add(FloatVector.fromArray(F, out, o + 2 * ld + 3 * L));
+            c30 = c30.add(FloatVector.fromArray(F, out, o + 3 * ld + 0 * L));
+            c31 = c31.add(FloatVector.fromArray(F, out, o + 3 * ld + 1 * L));
+            c32 = c32.add(FloatVector.fromArray(F, out, o + 3 * ld + 2 * L));
+            c33 = c33.add(FloatVector.fromArray(F, out, o + 3 * ld + 3 * L));
+            c40 = c40.add(FloatVector.fromArray(F, out, o + 4 * ld + 0 * L));
+            c41 = c41.add(FloatVector.fromArray(F, out, o + 4 * ld + 1 * L));
+            c42 = c42.add(FloatVector.fromArray(F, out, o + 4 * ld + 2 * L));
+            c43 = c43.add(FloatVector.fromArray(F, out, o + 4 * ld + 3 * L));
+            c50 = c50.add(FloatVector.fromArray(F, out, o + 5 * ld + 0 * L));
+            c51 = c51.add(FloatVector.fromArray(F, out, o + 5 * ld + 1 * L));
+            c52 = c52.add(FloatVector.fromArray(F, out, o + 5 * ld + 2 * L));
+            c53 = c53.add(FloatVector.fromArray(F, out, o + 5 * ld + 3 * L));
+        }
+        c00.intoArray(out, o + 0 * ld + 0 * L);
+        c01.intoArray(out, o + 0 * ld + 1 * L);
+        c02.intoArray(out, o + 0 * ld + 2 * L);
+        c03.intoArray(out, o + 0 * ld + 3 * L);
+        c10.intoArray(out, o + 1 * ld + 0 * L);
+        c11.intoArray(out, o + 1 * ld + 1 * L);
+        c12.intoArray(out, o + 1 * ld + 2 * L);
+        c13.intoArray(out, o + 1 * ld + 3 * L);
+        c20.intoArray(out, o + 2 * ld + 0 * L);
+        c21.intoArray(out, o + 2 * ld + 1 * L);
+        c22.intoArray(out, o + 2 * ld + 2 * L);
+        c23.intoArray(out, o + 2 * ld + 3 * L);
+        c30.intoArray(out, o + 3 * ld + 0 * L);
+        c31.intoArray(out, o + 3 * ld + 1 * L);
+        c32.intoArray(out, o + 3 * ld + 2 * L);
+        c33.intoArray(out, o + 3 * ld + 3 * L);
+        c40.intoArray(out, o + 4 * ld + 0 * L);
+        c41.intoArray(out, o + 4 * ld + 1 * L);
+        c42.intoArray(out, o + 4 * ld + 2 * L);
+        c43.intoArray(out, o + 4 * ld + 3 * L);
+        c50.intoArray(out, o + 5 * ld + 0 * L);
+        c51.intoArray(out, o + 5 * ld + 1 * L);
+        c52.intoArray(out, o + 5 * ld + 2 * L);
+        c53.intoArray(out, o + 5 * ld + 3 * L);
     }
 
     /**
