@@ -14,9 +14,18 @@ import jdk.incubator.vector.VectorShuffle;
  * Cephes expf coefficients), and 2^k built in the exponent bits; about 1 ulp up to ln(FLT_MAX) ≈ 88.72, +∞ above.
  * Below −87.33 the true value is subnormal and the result is flushed to 0, which softmax and GELU never feel.
  *
- * <p>GELU: Φ(x) = ½·erfc(−x/√2) with erfc(z) = t·exp(−z² + P(t)), t = 1/(1 + z/2) (the Chebyshev-fitted formula
- * of Numerical Recipes, relative error below 1.2e-7 for every z ≥ 0), so that the negative tail keeps its relative
- * accuracy; gelu(x) = x·Φ(x) and gelu'(x) = Φ(x) + x·φ(x).
+ * <p>Φ, the normal CDF: Φ(x) = ½·erfc(−x/√2) with erfc(z) = t·exp(−z² + P(t)), t = 1/(1 + z/2) (the
+ * Chebyshev-fitted formula of Numerical Recipes, relative error below 1.2e-7 for every z ≥ 0), so that the negative
+ * tail keeps its relative accuracy; gelu'(x) = Φ(x) + x·φ(x).
+ *
+ * <p>GELU itself, gelu(x) = x·Φ(x), takes a cheaper Φ: on |x| ≤ 5.5, Φ(x) = ½ + x·Q(2x²/5.5² − 1) with Q a
+ * degree-14 polynomial (fitted by {@code scripts/gelu-fit.py}), within 2e-7 of Φ in absolute terms; past 5.5, Φ is
+ * within 1.9e-8 of 0 or 1 and gelu(x) is taken as 0 or x. No exp and no divide: 13.5 cycles per 16 values against
+ * 32 for x·Φ(x) through erfc (one thread, hot). What it gives up is the relative accuracy of the tiny outputs of the
+ * negative tail: gelu(−4) ≈ −1.3e-4 comes out 1.5e-7 off, 1.2e-3 of itself (the error stays below 8.7e-7 in absolute
+ * terms everywhere). Nothing downstream sees it: a GELU output only ever enters a sum with O(1) terms, and PyTorch's
+ * own exact GELU, ½x·(1 + erf(x/√2)) in float, loses as much there to the cancellation in 1 + erf (about 5e-4 of
+ * gelu(−4)).
  */
 final class VecMath {
     /** Clamp range: k = round(x·log2 e) stays in [−126, 128]; past 88.73 the result is +∞ anyway. */
@@ -51,6 +60,27 @@ final class VecMath {
     private static final float E7 = 1.48851587f;
     private static final float E8 = -0.82215223f;
     private static final float E9 = 0.17087277f;
+
+    /** GELU's polynomial range: past it, Φ is within 1.9e-8 of 0 or 1. */
+    private static final float GELU_RANGE = 5.5f;
+    /** t = GELU_T_SCALE·x² − 1 maps x² ∈ [0, 5.5²] onto [−1, 1]. */
+    private static final float GELU_T_SCALE = 2f / (GELU_RANGE * GELU_RANGE);
+    // Q(t) = G0 + G1·t + … + G14·t¹⁴, from scripts/gelu-fit.py (5.5, 14): scalar constants (see E0)
+    private static final float G0 = 0.12855193f;
+    private static final float G1 = -0.06417248f;
+    private static final float G2 = 0.04773699f;
+    private static final float G3 = -0.038787268f;
+    private static final float G4 = 0.03208174f;
+    private static final float G5 = -0.026112467f;
+    private static final float G6 = 0.02028797f;
+    private static final float G7 = -0.014671373f;
+    private static final float G8 = 0.010468653f;
+    private static final float G9 = -0.0076746573f;
+    private static final float G10 = 0.00423633f;
+    private static final float G11 = -0.0012294124f;
+    private static final float G12 = 0.0010238815f;
+    private static final float G13 = -0.0013688256f;
+    private static final float G14 = 0.0005380669f;
 
     private VecMath() {
     }
@@ -240,12 +270,60 @@ final class VecMath {
         return x < 0 ? half : 1f - half;
     }
 
+    /**
+     * gelu(x) = x·Φ(x) with Φ from the polynomial of the class comment, in Estrin's scheme (13.5 cycles per vector,
+     * against 16.5 by Horner, whose 14 dependent FMAs were the critical path). Lanes past ±5.5 are replaced, so they
+     * need no clamping first; NaN fails both compares and stays NaN.
+     */
     static FloatVector gelu(FloatVector x) {
-        return x.mul(cdf(x));
+        FloatVector t = x.mul(x).fma(GELU_T_SCALE, -1f);
+        FloatVector t2 = t.mul(t);
+        FloatVector t4 = t2.mul(t2);
+        FloatVector p01 = t.fma(G1, G0);
+        FloatVector p23 = t.fma(G3, G2);
+        FloatVector p45 = t.fma(G5, G4);
+        FloatVector p67 = t.fma(G7, G6);
+        FloatVector p89 = t.fma(G9, G8);
+        FloatVector p1011 = t.fma(G11, G10);
+        FloatVector p1213 = t.fma(G13, G12);
+        FloatVector p03 = p23.fma(t2, p01);
+        FloatVector p47 = p67.fma(t2, p45);
+        FloatVector p811 = p1011.fma(t2, p89);
+        FloatVector p1214 = t2.fma(FloatVector.broadcast(x.species(), G14), p1213);
+        FloatVector p07 = p47.fma(t4, p03);
+        FloatVector p814 = p1214.fma(t4, p811);
+        FloatVector q = p814.fma(t4.mul(t4), p07);
+        FloatVector y = x.mul(x.fma(q, FloatVector.broadcast(x.species(), 0.5f)));
+        y = y.blend(x, x.compare(VectorOperators.GT, GELU_RANGE));
+        return y.blend(0f, x.compare(VectorOperators.LT, -GELU_RANGE));
     }
 
+    /** The scalar twin of {@link #gelu(FloatVector)}: the same operations in the same order, so the same bits. */
     static float gelu(float x) {
-        return x * cdf(x);
+        if (x > GELU_RANGE) {
+            return x;
+        }
+        if (x < -GELU_RANGE) {
+            return 0f;
+        }
+        float t = Math.fma(x * x, GELU_T_SCALE, -1f);
+        float t2 = t * t;
+        float t4 = t2 * t2;
+        float p01 = Math.fma(t, G1, G0);
+        float p23 = Math.fma(t, G3, G2);
+        float p45 = Math.fma(t, G5, G4);
+        float p67 = Math.fma(t, G7, G6);
+        float p89 = Math.fma(t, G9, G8);
+        float p1011 = Math.fma(t, G11, G10);
+        float p1213 = Math.fma(t, G13, G12);
+        float p03 = Math.fma(p23, t2, p01);
+        float p47 = Math.fma(p67, t2, p45);
+        float p811 = Math.fma(p1011, t2, p89);
+        float p1214 = Math.fma(t2, G14, p1213);
+        float p07 = Math.fma(p47, t4, p03);
+        float p814 = Math.fma(p1214, t4, p811);
+        float q = Math.fma(p814, t4 * t4, p07);
+        return x * Math.fma(x, q, 0.5f);
     }
 
     /** φ(x), the standard normal density. */
