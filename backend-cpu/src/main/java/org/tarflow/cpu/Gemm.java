@@ -11,8 +11,9 @@ import org.tarflow.tensor.GemmSpec;
  * <p>Blocking: k is cut into KC-deep slices. For each slice, op(B) is packed once into NR-wide column strips
  * (k-major, zero-padded) shared by all threads; then tasks, one per MC-row block of A (times a column range), run
  * the MR×NR micro-kernel over every (MR rows, NR strip) pair. The micro-kernel keeps MR×NR/L accumulators in vector
- * registers and per k step loads NR/L vectors of B and broadcasts MR values of A ({@link GemmTiles}). A row-major A
- * is read in place (packing it cost as much as the arithmetic for the N = 128 products of a Transformer); a
+ * registers and per k step loads NR/L vectors of B and broadcasts MR values of A ({@link GemmTiles}); with a row-major
+ * A and 512-bit vectors, pairs of full strips take a 6×2NR tile instead, in blocks of {@link #MC_WIDE} rows
+ * ({@link #rowMajorTiles}). A row-major A is read in place (packing it cost as much as the arithmetic for the N = 128 products of a Transformer); a
  * transposed A (weight gradients) is copied per k slice into k-major MR-row strips, where each step is contiguous.
  * The packing buffers live as long as the thread and grow only when a larger shape arrives; the packing itself
  * is {@link GemmPacking}'s.
