@@ -52,6 +52,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
 
+    @Option(names = "--baseline", paramLabel = "FILE",
+            description = "Also print each median's ratio to the one of the same config and phase in FILE, a JSON "
+                    + "list as --json writes (scripts/torch-baseline.sh --json writes PyTorch's), measured on this "
+                    + "machine, best in the same minutes.")
+    Path baselineFile;
+
     @Option(names = "--profile", description = "Also print, per phase, where the time went kernel by kernel.")
     boolean profile;
 
@@ -66,6 +72,8 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--reps must be >= 1, --warmup and --warmup-seconds >= 0");
         }
         EndToEndBench.Warmup warm = new EndToEndBench.Warmup(warmup, warmupSeconds);
+        // read before anything runs, so that a bad file costs no benchmark
+        Baseline baseline = baselineFile == null ? null : Baseline.read(baselineFile);
         if (threads != null) {
             System.setProperty("tarflow.threads", Integer.toString(threads));
         }
@@ -109,7 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
         } else {
             rows.addAll(EndToEndBench.run(w, backends, phases, warm, reps, interleave, System.err::println));
         }
-        System.out.print(EndToEndBench.table(rows));
+        System.out.print(EndToEndBench.table(rows, baseline));
         if (json != null) {
             EndToEndBench.writeJson(rows, json);
             System.out.println("wrote " + json);

@@ -303,23 +303,45 @@ public final class EndToEndBench {
 
     /** The results as one table, with the ratio of each backend to the first one and to the PyTorch figures. */
     public static String table(List<Row> rows) {
+        return table(rows, null);
+    }
+
+    /** {@link #table(List)} with one more column where {@code baseline} is not null: the ratio to its medians. */
+    static String table(List<Row> rows, Baseline baseline) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-10s %-6s %-10s %5s %7s %10s %19s %9s %9s %9s %10s%n", "backend",
+        sb.append(String.format(Locale.ROOT, "%-10s %-6s %-10s %5s %7s %10s %19s %9s %9s %9s %10s", "backend",
                 "config", "phase", "batch", "threads", "median ms", "min-max ms", "peak MiB", "vs first", "vs torch",
                 "core GF/s"));
+        sb.append(baseline == null ? "%n".formatted() : String.format(Locale.ROOT, " %9s%n", "vs base"));
+        java.util.Set<String> baseBackends = new java.util.LinkedHashSet<>();
         for (Row r : rows) {
             Row first = rows.stream().filter(o -> o.config().equals(r.config()) && o.phase().equals(r.phase()))
                     .findFirst().orElse(r);
             double torch = pytorchMs(r.config(), r.phase());
-            sb.append(String.format(Locale.ROOT, "%-10s %-6s %-10s %5d %7d %10.1f %19s %9.0f %9s %9s %10.0f%n",
+            sb.append(String.format(Locale.ROOT, "%-10s %-6s %-10s %5d %7d %10.1f %19s %9.0f %9s %9s %10.0f",
                     r.backend(), r.config(), r.phase(), r.batch(), r.threads(), r.medianMs(),
                     String.format(Locale.ROOT, "%.1f-%.1f", r.minMs(), r.maxMs()), r.peakRssMib(),
                     String.format(Locale.ROOT, "%.2fx", r.medianMs() / first.medianMs()),
                     Double.isNaN(torch) ? "-" : String.format(Locale.ROOT, "%.2fx", r.medianMs() / torch),
                     r.coreGflops()));
+            if (baseline != null) {
+                Baseline.Entry base = baseline.find(r.config(), r.phase());
+                if (base != null) {
+                    baseBackends.add(base.backend());
+                }
+                sb.append(String.format(Locale.ROOT, " %9s",
+                        base == null ? "-" : String.format(Locale.ROOT, "%.2fx", r.medianMs() / base.medianMs())));
+            }
+            sb.append(String.format("%n"));
         }
         sb.append("vs torch: median time over the reference PyTorch TarFlow's on this machine class (torch 1.13,"
                 + " OpenBLAS, 2 threads); below 1 is faster.\n");
+        if (baseline != null) {
+            sb.append(baseBackends.isEmpty()
+                    ? "vs base: " + baseline.file() + " has no row for these configs and phases.\n"
+                    : "vs base: median time over " + String.join(", ", baseBackends) + "'s in " + baseline.file()
+                            + " (same config and phase); below 1 is faster.\n");
+        }
         sb.append("core GF/s: what each core delivered around the phase, FP32 FMA with operands in registers (the"
                 + " machine's speed, not the library's: it moves the times with it on a shared host).\n");
         return sb.toString();

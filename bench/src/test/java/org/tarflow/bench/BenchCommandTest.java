@@ -114,5 +114,11 @@ class BenchCommandTest {
         Run missing = run("bench", "--config", dir.resolve("absent.json").toString(), "--backend", "cpu");
         assertNotEquals(0, missing.exit());
         assertTrue(missing.err().contains("absent.json"), missing.err());
+        // a bad baseline is reported before anything else is done: before the (also missing) config is read
+        Run noBaseline = run("bench", "--config", dir.resolve("absent.json").toString(), "--backend", "cpu",
+                "--baseline", dir.resolve("torch.json").toString());
+        assertNotEquals(0, noBaseline.exit());
+        assertTrue(noBaseline.err().contains("torch.json: no such file"), noBaseline.err());
+        assertTrue(!noBaseline.err().contains("absent.json"), noBaseline.err());
     }
 }
