@@ -13,8 +13,9 @@ import org.tarflow.tensor.GemmSpec;
  * the MR×NR micro-kernel over every (MR rows, NR strip) pair. The micro-kernel keeps MR×NR/L accumulators in vector
  * registers and per k step loads NR/L vectors of B and broadcasts MR values of A ({@link GemmTiles}); with a row-major
  * A and 512-bit vectors, pairs of full strips take a 6×2NR tile instead, in blocks of {@link #MC_WIDE} rows
- * ({@link #rowMajorTiles}). A row-major A is read in place (packing it cost as much as the arithmetic for the N = 128 products of a Transformer); a
- * transposed A (weight gradients) is copied per k slice into k-major MR-row strips, where each step is contiguous.
+ * ({@link #rowMajorTiles}). A row-major A is read in place (packing it cost as much as the arithmetic for the
+ * N = 128 products of a Transformer); a transposed A (weight gradients) is copied per k slice into k-major MR-row
+ * strips, where each step is contiguous.
  * The packing buffers live as long as the thread and grow only when a larger shape arrives; the packing itself
  * is {@link GemmPacking}'s.
  */
@@ -571,8 +572,8 @@ final class Gemm {
         final int stripsPerChunk = NC / NR;
         final int mc0 = rowBlock();
         final int mBlocks = (m + mc0 - 1) / mc0;
-        // owner t's strips [firstStrip[t], firstStrip[t + 1]); its units: (chunk of NC columns, MC-row block) pairs,
-        // chunk-major
+        // owner t's strips [firstStrip[t], firstStrip[t + 1]); its units: (chunk of NC columns, block of mc0 rows)
+        // pairs, chunk-major
         final int[] firstStrip = evenBounds(strips, parts);
         final int[] units = new int[parts];
         for (int t = 0; t < parts; t++) {

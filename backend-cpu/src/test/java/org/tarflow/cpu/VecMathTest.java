@@ -165,7 +165,8 @@ class VecMathTest {
         for (int i = 0; i < x.length; i++) {
             float want = Float.isNaN(x[i]) ? Float.NaN : x[i] > 5.5f ? x[i] : x[i] < -5.5f ? 0f : VecMath.gelu(x[i]);
             assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(g[i]), "gelu(" + x[i] + ")");
-            assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(VecMath.gelu(x[i])), "scalar gelu(" + x[i] + ")");
+            assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(VecMath.gelu(x[i])),
+                    "scalar gelu(" + x[i] + ")");
         }
         // at the range's edges the polynomial meets the tails within the error bound
         assertEquals(5.5, VecMath.gelu(5.5f), 2.5e-7 * 5.5);

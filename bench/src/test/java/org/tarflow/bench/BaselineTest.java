@@ -23,8 +23,9 @@ class BaselineTest {
     }
 
     /** The layout scripts/torch-baseline.py writes (one line, its own field order). */
-    private static final String TORCH = "[{\"backend\": \"torch\", \"config\": \"A\", \"phase\": \"fwd\", \"batch\": 32,"
-            + " \"threads\": 2, \"median_ms\": 200.0, \"min_ms\": 190.0, \"max_ms\": 230.0, \"peak_rss_mib\": 310.0},"
+    private static final String TORCH = "[{\"backend\": \"torch\", \"config\": \"A\", \"phase\": \"fwd\","
+            + " \"batch\": 32, \"threads\": 2, \"median_ms\": 200.0, \"min_ms\": 190.0, \"max_ms\": 230.0,"
+            + " \"peak_rss_mib\": 310.0},"
             + " {\"backend\": \"torch\", \"config\": \"A\", \"phase\": \"train\", \"batch\": 32, \"threads\": 2,"
             + " \"median_ms\": 600.0, \"min_ms\": 590.0, \"max_ms\": 640.0, \"peak_rss_mib\": 663.0},"
             + " {\"backend\": \"other\", \"config\": \"A\", \"phase\": \"fwd\", \"median_ms\": 1.0}]";
