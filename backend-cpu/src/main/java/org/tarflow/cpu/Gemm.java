@@ -438,22 +438,19 @@ final class Gemm {
                 int chunk = task % nChunks;
                 int i0 = ib * mcBlock;
                 int mc = Math.min(mcBlock, m - i0);
-                int aStrips = (mc + MR - 1) / MR;
-                float[] tile = grow(TILE, MR * NR);
-                float[] zeros = grow(ZEROS, NR); // never written: the initial accumulators without a bias
-                float[] packedA = null;
-                if (packA) {
-                    packedA = grow(PACK_A, aStrips * MR * kc);
-                    // the row sums once per block, by its first chunk
-                    GemmPacking.packTransposedA(a, aOff, lda, i0, i0 + mc, p0, kc, packedA,
-                            chunk == 0 ? rowSums : null, rowSumsOff);
-                }
                 int jsEnd = Math.min(strips, (chunk + 1) * stripsPerChunk);
                 if (!packA) {
                     rowMajorTiles(kc, a, aOff + p0, lda, i0, i0 + mc, packB, sliceBase, chunk * stripsPerChunk, jsEnd,
                             n, c, cOff, alpha, first, !first || s.accumulate(), bias, biasOff);
                     return;
                 }
+                int aStrips = (mc + MR - 1) / MR;
+                float[] tile = grow(TILE, MR * NR);
+                float[] zeros = grow(ZEROS, NR); // never written: the initial accumulators without a bias
+                float[] packedA = grow(PACK_A, aStrips * MR * kc);
+                // the row sums once per block, by its first chunk
+                GemmPacking.packTransposedA(a, aOff, lda, i0, i0 + mc, p0, kc, packedA, chunk == 0 ? rowSums : null,
+                        rowSumsOff);
                 for (int js = chunk * stripsPerChunk; js < jsEnd; js++) {
                     int j0 = js * NR;
                     int nr = Math.min(NR, n - j0);

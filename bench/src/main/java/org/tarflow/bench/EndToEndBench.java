@@ -6,9 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 import org.tarflow.flow.Denoiser;
 import org.tarflow.flow.ModelConfig;
 import org.tarflow.flow.Sampler;
@@ -312,27 +314,25 @@ public final class EndToEndBench {
         sb.append(String.format(Locale.ROOT, "%-10s %-6s %-10s %5s %7s %10s %19s %9s %9s %9s %10s", "backend",
                 "config", "phase", "batch", "threads", "median ms", "min-max ms", "peak MiB", "vs first", "vs torch",
                 "core GF/s"));
-        sb.append(baseline == null ? "%n".formatted() : String.format(Locale.ROOT, " %9s%n", "vs base"));
-        java.util.Set<String> baseBackends = new java.util.LinkedHashSet<>();
+        sb.append(baseline == null ? "\n" : String.format(Locale.ROOT, " %9s%n", "vs base"));
+        Set<String> baseBackends = new LinkedHashSet<>();
         for (Row r : rows) {
             Row first = rows.stream().filter(o -> o.config().equals(r.config()) && o.phase().equals(r.phase()))
                     .findFirst().orElse(r);
-            double torch = pytorchMs(r.config(), r.phase());
             sb.append(String.format(Locale.ROOT, "%-10s %-6s %-10s %5d %7d %10.1f %19s %9.0f %9s %9s %10.0f",
                     r.backend(), r.config(), r.phase(), r.batch(), r.threads(), r.medianMs(),
                     String.format(Locale.ROOT, "%.1f-%.1f", r.minMs(), r.maxMs()), r.peakRssMib(),
-                    String.format(Locale.ROOT, "%.2fx", r.medianMs() / first.medianMs()),
-                    Double.isNaN(torch) ? "-" : String.format(Locale.ROOT, "%.2fx", r.medianMs() / torch),
+                    ratio(r.medianMs(), first.medianMs()), ratio(r.medianMs(), pytorchMs(r.config(), r.phase())),
                     r.coreGflops()));
             if (baseline != null) {
                 Baseline.Entry base = baseline.find(r.config(), r.phase());
                 if (base != null) {
                     baseBackends.add(base.backend());
                 }
-                sb.append(String.format(Locale.ROOT, " %9s",
-                        base == null ? "-" : String.format(Locale.ROOT, "%.2fx", r.medianMs() / base.medianMs())));
+                sb.append(String.format(Locale.ROOT, " %9s", ratio(r.medianMs(), base == null ? Double.NaN
+                        : base.medianMs())));
             }
-            sb.append(String.format("%n"));
+            sb.append('\n');
         }
         sb.append("vs torch: median time over the reference PyTorch TarFlow's on this machine class (torch 1.13,"
                 + " OpenBLAS, 2 threads); below 1 is faster.\n");
@@ -345,6 +345,11 @@ public final class EndToEndBench {
         sb.append("core GF/s: what each core delivered around the phase, FP32 FMA with operands in registers (the"
                 + " machine's speed, not the library's: it moves the times with it on a shared host).\n");
         return sb.toString();
+    }
+
+    /** "0.45x", or "-" where there is nothing to compare with (NaN). */
+    private static String ratio(double ms, double over) {
+        return Double.isNaN(over) ? "-" : String.format(Locale.ROOT, "%.2fx", ms / over);
     }
 
     private static String number(double v) {
