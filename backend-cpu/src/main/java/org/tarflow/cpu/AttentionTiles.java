@@ -24,11 +24,8 @@ final class AttentionTiles {
     /** Columns per tile: four vectors. */
     static final int TILE_COLS = 4 * L;
 
-    /**
-     * Per-thread scratch: Qᵀ, dOᵀ [d × tp]; Pᵀ, dPᵀ [T × tp]; two per-query rows [tp]; three row panels [T × d]
-     * ({@link #panel}).
-     */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[9][0]);
+    /** Per-thread scratch: Qᵀ, dOᵀ [d × tp]; Pᵀ, dPᵀ [T × tp]; two per-query rows [tp]. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[6][0]);
 
     private AttentionTiles() {
     }
@@ -39,11 +36,6 @@ final class AttentionTiles {
 
     private static float[][] scratch(int transposed, int square, int row) {
         float[][] s = SCRATCH.get();
-        if (s[6].length < transposed) {
-            s[6] = new float[transposed];
-            s[7] = new float[transposed];
-            s[8] = new float[transposed];
-        }
         if (s[0].length < transposed) {
             s[0] = new float[transposed];
             s[1] = new float[transposed];
@@ -62,18 +54,6 @@ final class AttentionTiles {
     /** T rounded up to whole tiles. */
     static int padded(int t) {
         return (t + TILE_COLS - 1) / TILE_COLS * TILE_COLS;
-    }
-
-    /**
-     * dst[j·d + e] = src[base + j·stride + e] for j < t, e < d: one head's rows, side by side, for the row operand of
-     * {@link #weightsTimesRows}. Read in place, 3 KB apart in the packed projection (c3 = 768), the 64 rows of a
-     * tile's four vectors fell into 16 of the 64 L1 sets and evicted each other; from the panel the kernel ran 1.55×
-     * as fast (one thread, 64×64×64, hot: 121 → 187 GFLOP/s).
-     */
-    private static void panel(float[] src, int base, int stride, int t, int d, float[] dst) {
-        for (int j = 0; j < t; j++) {
-            System.arraycopy(src, base + j * stride, dst, j * d, d);
-        }
     }
 
     /**
@@ -139,15 +119,14 @@ final class AttentionTiles {
             }
         }
         softmaxColumns(st, t, tp, sp.causal(), lse, lo + (b * sp.heads() + h) * t, sc[4]);
-        float[] v = sc[6];
-        panel(qkv, base + 2 * c, c3, t, d, v);
         int orow = oo + b * t * c + h * d;
         for (int i0 = 0; i0 < t; i0 += 4) {
             int rows = Math.min(4, t - i0);
             int kEnd = sp.causal() ? i0 + rows : t;
             for (int e0 = 0; e0 < d; e0 += TILE_COLS) {
                 // P[i][j] = st[j·tp + i]
-                weightsTimesRows(st, i0, 1, tp, rows, 0, kEnd, v, e0, d, 1f, out, orow + i0 * c + e0, c);
+                weightsTimesRows(st, i0, 1, tp, rows, 0, kEnd, qkv, base + 2 * c + e0, c3, 1f, out,
+                        orow + i0 * c + e0, c);
             }
         }
     }
@@ -242,25 +221,19 @@ final class AttentionTiles {
         System.arraycopy(lse, lo + (b * sp.heads() + h) * t, lseRow, 0, t);
         java.util.Arrays.fill(lseRow, t, tp, Float.POSITIVE_INFINITY);
         probabilitiesAndScoreGradients(pt, dpt, t, tp, sp.causal(), lseRow);
-        float[] kRows = sc[6];
-        float[] qRows = sc[7];
-        float[] doRows = sc[8];
-        panel(qkv, base + c, c3, t, d, kRows);
-        panel(qkv, base, c3, t, d, qRows);
-        panel(gOut, dobase, c, t, d, doRows);
         for (int r0 = 0; r0 < t; r0 += 4) {
             int rows = Math.min(4, t - r0);
             int jEnd = sp.causal() ? r0 + rows : t; // query i only receives from keys j ≤ i
             int iStart = sp.causal() ? r0 : 0; // key j only receives from queries i ≥ j
             for (int e0 = 0; e0 < d; e0 += TILE_COLS) {
                 // dQ rows i = r0.. : Σ_j dS[i][j]·K[j] = Σ_j dSᵀ[j][i]·K[j]
-                weightsTimesRows(dpt, r0, 1, tp, rows, 0, jEnd, kRows, e0, d, scale, gQkv, gbase + r0 * c3 + e0,
-                        c3);
+                weightsTimesRows(dpt, r0, 1, tp, rows, 0, jEnd, qkv, base + c + e0, c3, scale, gQkv,
+                        gbase + r0 * c3 + e0, c3);
                 // dK rows j = r0.. : Σ_i dSᵀ[j][i]·Q[i]
-                weightsTimesRows(dpt, r0 * tp, tp, 1, rows, iStart, t, qRows, e0, d, scale, gQkv,
+                weightsTimesRows(dpt, r0 * tp, tp, 1, rows, iStart, t, qkv, base + e0, c3, scale, gQkv,
                         gbase + c + r0 * c3 + e0, c3);
                 // dV rows j = r0.. : Σ_i Pᵀ[j][i]·dO[i]
-                weightsTimesRows(pt, r0 * tp, tp, 1, rows, iStart, t, doRows, e0, d, 1f, gQkv,
+                weightsTimesRows(pt, r0 * tp, tp, 1, rows, iStart, t, gOut, dobase + e0, c, 1f, gQkv,
                         gbase + 2 * c + r0 * c3 + e0, c3);
             }
         }
