@@ -42,6 +42,7 @@ PHASE_ARGS=()
 
 for r in $(seq 1 "$ROUNDS"); do
   echo "== round $r of $ROUNDS, config $CONFIG, this backend ($(date +%T))"
+  rm -f "$OUT/tarflow-$r.json" "$OUT/torch-$r.json" # a file left by an earlier set in DIR must not pass for this one's
   "$ROOT/tarflow" bench --backend cpu --config "$CONFIG" --reps "$REPS" "${PHASE_ARGS[@]}" \
     --json "$OUT/tarflow-$r.json" 2>&1 | grep -v '^WARNING' | grep -E '^  cpu|rror' || true
   [ -s "$OUT/tarflow-$r.json" ] || { echo "bench-rounds.sh: round $r wrote no $OUT/tarflow-$r.json" >&2; exit 1; }
