@@ -36,13 +36,16 @@ for r in $TORCH_AFTER; do
     echo "bench-rounds.sh: --torch-after takes round numbers from 1 to $ROUNDS, got $r" >&2; exit 2; }
 done
 OUT="${OUT:-$ROOT/runs/bench-rounds-$CONFIG-$(date +%Y%m%d-%H%M%S)}"
+# the summary reads every tarflow-N.json and torch-N.json in the folder: an earlier set's must not mix with this one's
+if compgen -G "$OUT/tarflow-*.json" >/dev/null || compgen -G "$OUT/torch-*.json" >/dev/null; then
+  echo "bench-rounds.sh: $OUT already holds a set of rounds; choose another --out" >&2; exit 2
+fi
 mkdir -p "$OUT"
 PHASE_ARGS=()
 [ -n "$PHASES" ] && PHASE_ARGS=(--phases "$PHASES")
 
 for r in $(seq 1 "$ROUNDS"); do
   echo "== round $r of $ROUNDS, config $CONFIG, this backend ($(date +%T))"
-  rm -f "$OUT/tarflow-$r.json" "$OUT/torch-$r.json" # a file left by an earlier set in DIR must not pass for this one's
   "$ROOT/tarflow" bench --backend cpu --config "$CONFIG" --reps "$REPS" "${PHASE_ARGS[@]}" \
     --json "$OUT/tarflow-$r.json" 2>&1 | grep -v '^WARNING' | grep -E '^  cpu|rror' || true
   [ -s "$OUT/tarflow-$r.json" ] || { echo "bench-rounds.sh: round $r wrote no $OUT/tarflow-$r.json" >&2; exit 1; }
