@@ -132,6 +132,11 @@ final class Gemm {
         }
     }
 
+    /** Whether this product, run on {@code team}, splits k across the threads ({@link #splitK}). */
+    static boolean splitsK(ThreadTeam team, GemmSpec s) {
+        return takesSplitK(teamFor(team, s), s);
+    }
+
     private static boolean takesSplitK(ThreadTeam team, GemmSpec s) {
         return team != null && team.size() > 1 && s.k() >= SPLIT_K_MIN && s.k() >= 4L * Math.max(s.m(), s.n());
     }

@@ -129,6 +129,20 @@ public interface Backend {
         sum(gy, 1, rows, out, 1.0, gb, false);
     }
 
+    /**
+     * All three gradients of a linear layer y = x·Wᵀ + b from gy [rows, out], x [rows, in] and W [out, in] (rows, out,
+     * in ≥ 1): gx [rows, in] = gy·W (overwritten; null when the input needs none) and the weight and bias gradients of
+     * {@link #linearWeightGradients}. The two products read the same gy but not each other's results, so a backend
+     * may run them side by side; this default runs them in turn.
+     */
+    default void linearGradients(Tensor gy, Tensor x, Tensor w, int rows, int out, int in, Tensor gx, Tensor gw,
+                                 Tensor gb) {
+        if (gx != null) {
+            gemm(GemmSpec.of(rows, in, out, false, false), gy, w, null, gx);
+        }
+        linearWeightGradients(gy, x, rows, out, in, gw, gb);
+    }
+
     // ---------------------------------------------------------------- normalisation
 
     /**

@@ -154,22 +154,24 @@ final class MatmulOps {
             Tensor gx = null;
             Tensor gw = null;
             Tensor gb = null;
-            if (Autograd.needs(x)) {
-                //   gx [rows, in] = gy [rows, out] · W [out, in]
-                gx = Tensor.empty(be, xs);
-                gemmOrZero(be, GemmSpec.of(r, in, out, false, false), gy, w, gx);
-            }
             // a weight or bias whose gradient is still zero (a step after zeroGrad) gets it written straight into
             // its buffer, and none is returned for it: no temporary, and no clear-and-add over every weight
             Tensor wSink = Autograd.needs(w) ? w.gradToOverwrite() : null;
             Tensor bSink = Autograd.needs(bias) ? bias.gradToOverwrite() : null;
             boolean both = Autograd.needs(w) && Autograd.needs(bias) && r > 0 && out > 0 && in > 0;
+            if (Autograd.needs(x)) {
+                gx = Tensor.empty(be, xs);
+            }
             if (both) {
+                //   gx [rows, in] = gy [rows, out] · W [out, in]   (when x needs it)
                 //   gW [out, in] = gyᵀ · x,  gb [out] = Σ_rows gy   (one pass over gy where the backend fuses them)
                 gw = wSink != null ? wSink : Tensor.empty(be, ws);
                 gb = bSink != null ? bSink : Tensor.empty(be, out);
-                be.linearWeightGradients(gy, x, r, out, in, gw, gb);
-            } else if (Autograd.needs(w)) {
+                be.linearGradients(gy, x, w, r, out, in, gx, gw, gb);
+            } else if (gx != null) {
+                gemmOrZero(be, GemmSpec.of(r, in, out, false, false), gy, w, gx);
+            }
+            if (!both && Autograd.needs(w)) {
                 //   gW [out, in] = gyᵀ · x
                 gw = wSink != null ? wSink : Tensor.empty(be, ws);
                 gemmOrZero(be, GemmSpec.of(out, in, r, true, false), gy, x, gw);
