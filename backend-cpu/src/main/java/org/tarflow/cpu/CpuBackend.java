@@ -472,7 +472,7 @@ public final class CpuBackend implements Backend {
         float[] ws = storage(w).data;
         float[] gxs = data(gx);
         float[] gws = data(gw);
-        // the caller's scratch, filled by whichever thread takes the weight gradients: nothing else touches it meanwhile
+        // the caller's scratch, filled by whichever thread takes the weight gradients (nothing else uses it then)
         double[] sums = scratchDoubles(out);
         team.run(2, t -> {
             if (t == 0) {
