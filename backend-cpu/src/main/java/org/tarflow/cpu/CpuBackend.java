@@ -449,20 +449,19 @@ public final class CpuBackend implements Backend {
     /**
      * On a team of two, the input gradient and the weight gradients run side by side, one thread each: each product
      * has a core to itself, with its operands in that core's caches, no barrier between the threads and no packed
-     * operand built twice. Only where the weight gradient would otherwise take the owned-rows path: a wide one
-     * (in ≥ 2·out) has its own transposed path, and one deep enough to split k across the threads gained nothing
-     * side by side (config B's layers, all split k: its training step faster in 54 of 120 alternated steps). Config
-     * A's first MLP layer and qkv projection take it; 2 threads, hot, 30 alternations: 6.66 → 6.33 ms (faster in 25)
-     * and 4.88 → 4.75 (25); config A's training step, four runs of 60 alternated steps: faster in 30, 38, 33 and 34,
-     * medians 0.5–2.1% lower. {@code -Dtarflow.cpu.linearSideBySide=false} runs the two in turn, on the whole team
-     * each.
+     * operand built twice. Not where the weight gradient is deep enough to split k across the threads: side by side
+     * that gained nothing (config B's layers, all split k: its training step faster in 54 of 120 alternated steps).
+     * Config A's MLP layers and qkv projection take it; 2 threads, hot, alternated: fc1 6.66 → 6.33 ms (faster in 25
+     * of 30), qkv 4.88 → 4.75 (25 of 30), fc2 (its weight gradient in the one-thread transposed form) 6.91 → 6.68 and
+     * 6.77 → 6.38 (32 and 33 of 40); config A's training step, four runs of 60 steps alternated in one JVM: faster in
+     * 45, 35, 45 and 36, medians 0.2–4.0% lower. {@code -Dtarflow.cpu.linearSideBySide=false} runs the two in turn,
+     * on the whole team each.
      */
     @Override
     public void linearGradients(Tensor gy, Tensor x, Tensor w, int rows, int out, int in, Tensor gx, Tensor gw,
                                 Tensor gb) {
         GemmSpec weights = GemmSpec.of(out, in, rows, true, false);
-        if (!simd || gx == null || !LINEAR_SIDE_BY_SIDE || team.size() != 2 || in >= 2 * out
-                || Gemm.splitsK(team, weights)) {
+        if (!simd || gx == null || !LINEAR_SIDE_BY_SIDE || team.size() != 2 || Gemm.splitsK(team, weights)) {
             Backend.super.linearGradients(gy, x, w, rows, out, in, gx, gw, gb);
             return;
         }
