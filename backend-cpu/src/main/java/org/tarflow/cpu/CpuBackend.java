@@ -440,6 +440,11 @@ public final class CpuBackend implements Backend {
         double[] sums = scratchDoubles(out);
         Gemm.weightGradient(team, GemmSpec.of(out, in, rows, true, false), data(gy), gy.offset(), data(x),
                 x.offset(), data(gw), gw.offset(), sums);
+        writeSums(sums, out, gb);
+    }
+
+    /** gb[0, out) = the row sums of a weight gradient, rounded to float. */
+    private static void writeSums(double[] sums, int out, Tensor gb) {
         float[] g = data(gb);
         for (int i = 0; i < out; i++) {
             g[gb.offset() + i] = (float) sums[i];
@@ -483,10 +488,7 @@ public final class CpuBackend implements Backend {
                 Gemm.weightGradient(null, weights, gys, gy.offset(), xs, x.offset(), gws, gw.offset(), sums);
             }
         });
-        float[] g = data(gb);
-        for (int i = 0; i < out; i++) {
-            g[gb.offset() + i] = (float) sums[i];
-        }
+        writeSums(sums, out, gb);
         storage(gx).version++;
         storage(gw).version++;
     }

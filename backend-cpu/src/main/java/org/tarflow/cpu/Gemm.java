@@ -165,28 +165,9 @@ final class Gemm {
         } else if (ownsTransposedA(t, s)) {
             ownedTransposedA(t, s, a, aOff, b, bOff, c, cOff, rowSums);
         } else if (t == null && s.n() >= 2 * s.m()) {
-            transposedWeightGradientOneThread(s, a, aOff, b, bOff, c, cOff, rowSums);
+            transposedWeightGradient(null, s, a, aOff, b, bOff, c, cOff, rowSums);
         } else {
             range(t, s, 0, s.k(), a, aOff, b, bOff, null, 0, c, cOff, rowSums, 0, null);
-        }
-    }
-
-    /**
-     * {@link #transposedWeightGradient} on the calling thread alone: Cᵀ = op(B)ᵀ·op(A)ᵀ by {@link #range}, which then
-     * packs the narrow op(A) as its right operand instead of a 4 MB op(B) per slice, transposed into C, and the row
-     * sums of op(A) summed apart. The same bits as the direct product (each element summed in the same k order).
-     * One thread, 256×1024×2016: 8.05 → 7.65 ms.
-     */
-    private static void transposedWeightGradientOneThread(GemmSpec s, float[] a, int aOff, float[] b, int bOff,
-                                                          float[] c, int cOff, double[] rowSums) {
-        int m = s.m();
-        int n = s.n();
-        int k = s.k();
-        float[] ct = grow(TRANSPOSED_C, n * m);
-        range(null, GemmSpec.of(n, m, k, true, false), 0, k, b, bOff, a, aOff, null, 0, ct, 0, null, 0, null);
-        GemmPacking.transposeInto(ct, m, n, 0, m, c, cOff);
-        if (rowSums != null) {
-            GemmPacking.columnSums(a, aOff, m, k, 0, m, rowSums);
         }
     }
 
@@ -721,6 +702,9 @@ final class Gemm {
      * each thread packed and streamed a 4 MB op(B) per slice. Cᵀ is then transposed into C, and the row sums of
      * op(A) are summed apart (they are the sums of the narrow operand, which the swapped product packs as op(B)).
      * 2 threads, cold buffers, interleaved: 256×1024×2016 tA 3.63/3.52 → 3.20/3.08 ms, 96×1024×2016 1.92 → 1.42.
+     * With team null, on the calling thread alone, Cᵀ by {@link #range}, which then likewise packs the narrow operand:
+     * one thread, 256×1024×2016: 8.05 → 7.65 ms. Either way the same bits as the direct product (each element summed
+     * in the same k order).
      */
     private static void transposedWeightGradient(ThreadTeam team, GemmSpec s, float[] a, int aOff, float[] b,
                                                  int bOff, float[] c, int cOff, double[] rowSums) {
@@ -728,9 +712,14 @@ final class Gemm {
         final int n = s.n();
         final int k = s.k();
         float[] ct = grow(TRANSPOSED_C, n * m);
-        ownedRowsTransposedA(team, GemmSpec.of(n, m, k, true, false), b, bOff, a, aOff, ct, 0, null);
-        final int parts = team.size();
-        team.run(parts, t -> {
+        GemmSpec swapped = GemmSpec.of(n, m, k, true, false);
+        if (team == null) {
+            range(null, swapped, 0, k, b, bOff, a, aOff, null, 0, ct, 0, null, 0, null);
+        } else {
+            ownedRowsTransposedA(team, swapped, b, bOff, a, aOff, ct, 0, null);
+        }
+        final int parts = team == null ? 1 : team.size();
+        ThreadTeam.Body finish = t -> {
             // C rows [i0, i1) from columns [i0, i1) of Cᵀ [n, m]
             int i0 = (int) ((long) m * t / parts);
             int i1 = (int) ((long) m * (t + 1) / parts);
@@ -738,7 +727,12 @@ final class Gemm {
             if (rowSums != null) {
                 GemmPacking.columnSums(a, aOff, m, k, i0, i1, rowSums);
             }
-        });
+        };
+        if (team == null) {
+            finish.run(0);
+        } else {
+            team.run(parts, finish);
+        }
     }
 
     private static final ThreadLocal<float[][]> TRANSPOSED_C = ThreadLocal.withInitial(() -> new float[1][0]);
