@@ -112,7 +112,6 @@ class FlowPropertiesTest {
         }
     }
 
-    /** proj_out = 0 (weight and bias) makes every block the identity: z = patchify(x), logdet = 0 exactly. */
     /**
      * Without a graph the layers give their intermediates back as soon as they are read: the results must be the
      * same bits as with one, the model's input must survive, and the pass must hold fewer buffers at once.
@@ -148,6 +147,7 @@ class FlowPropertiesTest {
                 "buffers made: " + withoutGraph + " bytes without a graph, " + withGraph + " with one");
     }
 
+    /** proj_out = 0 (weight and bias) makes every block the identity: z = patchify(x), logdet = 0 exactly. */
     @Test
     void zeroOutputProjectionIsTheIdentity() {
         ModelConfig cfg = ModelConfig.of(3, 8, 2, 64, 3, 2, 5);
