@@ -14,7 +14,8 @@ import statistics
 import sys
 from pathlib import Path
 
-# The reference PyTorch TarFlow's medians in ms as quoted in issue 6 (the same figures as EndToEndBench.pytorchMs).
+# The reference PyTorch TarFlow's medians in ms as quoted in issue 6: a copy of EndToEndBench.pytorchMs, which
+# scripts/test-bench-summary.sh checks it against.
 QUOTED_MS = {
     ("A", "fwd"): 136, ("A", "train"): 412, ("A", "sample"): 760, ("A", "denoise"): 313,
     ("B", "fwd"): 97, ("B", "train"): 287, ("B", "sample"): 649, ("B", "denoise"): 235,

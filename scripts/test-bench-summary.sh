@@ -2,7 +2,8 @@
 # Checks scripts/bench-summary.py against a hand-computed table (run by .ci/run): two rounds of config A and a PyTorch
 # baseline after the second. fwd: runs 90 and 100 -> median 95.0, 95/136 = 0.70, target 0.67 x 136 = 91.1 met by one
 # round, 100/200 = 0.50 beside PyTorch; sample: 260 and 240 -> 250.0, 250/760 = 0.33, target 0.33 x 760 = 250.8 met
-# by one round, 240/800 = 0.30. Then a file that is not a list of rows must stop it with an error naming the file.
+# by one round, 240/800 = 0.30. Then a file that is not a list of rows must stop it with an error naming the file. And
+# its quoted PyTorch figures must be those of EndToEndBench.pytorchMs, the other copy of them.
 set -euo pipefail
 SUMMARY="$(cd "$(dirname "$0")" && pwd)/bench-summary.py"
 DIR="$(mktemp -d)"
@@ -22,4 +23,13 @@ if err="$(python3 "$SUMMARY" "$DIR" 2>&1)"; then
   echo "test-bench-summary.sh: a torch-1.json that is not a list was accepted" >&2; exit 1
 fi
 grep -qF "torch-1.json is not a list of rows" <<<"$err" || { echo "test-bench-summary.sh: unexpected error: $err" >&2; exit 1; }
-echo "test-bench-summary.sh: bench-summary.py gives the hand-computed table and rejects a malformed file"
+JAVA_SRC="$(cd "$(dirname "$0")/.." && pwd)/bench/src/main/java/org/tarflow/bench/EndToEndBench.java"
+python3 - "$SUMMARY" "$JAVA_SRC" <<'PY'
+import re, runpy, sys
+quoted = runpy.run_path(sys.argv[1])["QUOTED_MS"]
+java = {tuple(k.split("/")): int(v) for k, v in re.findall(r'case "([AB]/\w+)" -> (\d+);', open(sys.argv[2]).read())}
+if not java or quoted != java:
+    sys.exit(f"test-bench-summary.sh: bench-summary.py quotes {quoted}, EndToEndBench.pytorchMs {java}")
+PY
+echo "test-bench-summary.sh: bench-summary.py gives the hand-computed table, rejects a malformed file and quotes" \
+  "EndToEndBench's PyTorch figures"
